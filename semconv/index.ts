@@ -2,6 +2,8 @@
  * agent-lineage semantic conventions: attribute, event, link-type and baggage names.
  * Generated constants live in ./attributes.ts (from ./registry.yaml).
  */
+
+export type { LinkType, SpanType } from './attributes.js';
 export {
   ATTR_GEN_AI_AGENT_ID,
   ATTR_GEN_AI_AGENT_NAME,
@@ -72,4 +74,3 @@ export {
   LINK_TYPES,
   SPAN_TYPES,
 } from './attributes.js';
-export type { LinkType, SpanType } from './attributes.js';

@@ -38,14 +38,22 @@ export const registrySchema = z
             brief: z.string(),
             span_name: z.string(),
             gen_ai_operation: z.string().nullable(),
-            lineage_node: z.enum(['ExecutionRun', 'ModelInvocation', 'DataSource', 'IntermediateArtifact', 'FinalOutput']),
+            lineage_node: z.enum([
+              'ExecutionRun',
+              'ModelInvocation',
+              'DataSource',
+              'IntermediateArtifact',
+              'FinalOutput',
+            ]),
           })
           .strict(),
       )
       .min(1),
     attributes: z.array(attributeSchema).min(1),
     events: z.array(
-      z.object({ name, brief: z.string(), span_types: z.array(spanTypeId), attributes: z.array(name) }).strict(),
+      z
+        .object({ name, brief: z.string(), span_types: z.array(spanTypeId), attributes: z.array(name) })
+        .strict(),
     ),
     link_types: z.array(
       z
@@ -74,14 +82,17 @@ export const registrySchema = z
       }
     }
     for (const a of reg.attributes) {
-      if (!a.name.startsWith('lineage.')) ctx.addIssue({ code: 'custom', message: `${a.name} must start with lineage.` });
+      if (!a.name.startsWith('lineage.'))
+        ctx.addIssue({ code: 'custom', message: `${a.name} must start with lineage.` });
     }
     for (const a of reg.gen_ai_attributes) {
-      if (!a.name.startsWith('gen_ai.')) ctx.addIssue({ code: 'custom', message: `${a.name} must start with gen_ai.` });
+      if (!a.name.startsWith('gen_ai.'))
+        ctx.addIssue({ code: 'custom', message: `${a.name} must start with gen_ai.` });
     }
     for (const e of reg.events) {
       for (const n of e.attributes) {
-        if (!seen.has(n)) ctx.addIssue({ code: 'custom', message: `event ${e.name}: unknown attribute ${n}` });
+        if (!seen.has(n))
+          ctx.addIssue({ code: 'custom', message: `event ${e.name}: unknown attribute ${n}` });
       }
     }
   });

@@ -97,9 +97,13 @@ function exampleText(examples: unknown[]): string {
 }
 
 function attributeTable(attrs: RegistryAttribute[]): string[] {
-  const rows = ['| Attribute | Type | Brief | Examples | Requirement | Span types |', '|---|---|---|---|---|---|'];
+  const rows = [
+    '| Attribute | Type | Brief | Examples | Requirement | Span types |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const a of attrs) {
-    const type = a.type === 'enum' ? `enum: ${(a.members ?? []).map((m) => `\`${m}\``).join(', ')}` : `\`${a.type}\``;
+    const type =
+      a.type === 'enum' ? `enum: ${(a.members ?? []).map((m) => `\`${m}\``).join(', ')}` : `\`${a.type}\``;
     const req = a.condition ? `${a.requirement_level}: ${a.condition}` : a.requirement_level;
     rows.push(
       `| \`${a.name}\` | ${type} | ${cell(a.brief)} | ${cell(exampleText(a.examples))} | ${cell(req)} | ${a.span_types.join(', ')} |`,
@@ -111,10 +115,20 @@ function attributeTable(attrs: RegistryAttribute[]): string[] {
 /** Renders the Markdown reference for a registry. Pure. */
 export function renderMarkdown(reg: Registry): string {
   const out: string[] = [`<!-- ${HEADER} -->`, '', `# agent-lineage semantic conventions ${reg.version}`, ''];
-  out.push(`Schema URL: \`${reg.schema_url}\`. Hashes are lowercase hex SHA-256 of UTF-8 text or of RFC 8785 canonical JSON.`);
-  out.push('', '## Span types', '', '| Span type | Lineage node | Span name | `gen_ai.operation.name` | Brief |', '|---|---|---|---|---|');
+  out.push(
+    `Schema URL: \`${reg.schema_url}\`. Hashes are lowercase hex SHA-256 of UTF-8 text or of RFC 8785 canonical JSON.`,
+  );
+  out.push(
+    '',
+    '## Span types',
+    '',
+    '| Span type | Lineage node | Span name | `gen_ai.operation.name` | Brief |',
+    '|---|---|---|---|---|',
+  );
   for (const s of reg.span_types) {
-    out.push(`| \`${s.id}\` | ${s.lineage_node} | \`${s.span_name}\` | ${s.gen_ai_operation ? `\`${s.gen_ai_operation}\`` : '—'} | ${cell(s.brief)} |`);
+    out.push(
+      `| \`${s.id}\` | ${s.lineage_node} | \`${s.span_name}\` | ${s.gen_ai_operation ? `\`${s.gen_ai_operation}\`` : '—'} | ${cell(s.brief)} |`,
+    );
   }
   out.push('', '## `lineage.*` attributes', '', ...attributeTable(reg.attributes));
   out.push('', '## Events', '');
@@ -126,7 +140,9 @@ export function renderMarkdown(reg: Registry): string {
   out.push('## Link types', '', 'Edges are span links carrying `lineage.link.type`.', '');
   out.push('| Link type | From | To | Lineage edge | Brief |', '|---|---|---|---|---|');
   for (const l of reg.link_types) {
-    out.push(`| \`${l.id}\` | ${l.from.join(', ')} | ${l.to.join(', ')} | ${l.lineage_edge} | ${cell(l.brief)} |`);
+    out.push(
+      `| \`${l.id}\` | ${l.from.join(', ')} | ${l.to.join(', ')} | ${l.lineage_edge} | ${cell(l.brief)} |`,
+    );
   }
   out.push('', '## Baggage', '', '| Key | Brief |', '|---|---|');
   for (const b of reg.baggage) out.push(`| \`${b.key}\` | ${cell(b.brief)} |`);

@@ -5,7 +5,13 @@
  */
 
 /** The lineage node kinds. `Upstream` is the PROV agent/activity a run was triggered by. */
-export type NodeKind = 'ExecutionRun' | 'ModelInvocation' | 'DataSource' | 'IntermediateArtifact' | 'FinalOutput' | 'Upstream';
+export type NodeKind =
+  | 'ExecutionRun'
+  | 'ModelInvocation'
+  | 'DataSource'
+  | 'IntermediateArtifact'
+  | 'FinalOutput'
+  | 'Upstream';
 
 /** The lineage edge types (directed; `from → to` as named in DESIGN.md section 2). */
 export type EdgeType =

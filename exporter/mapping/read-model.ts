@@ -1,0 +1,183 @@
+import canonicalize from 'canonicalize';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_REQUEST_SEED,
+  ATTR_GEN_AI_REQUEST_TEMPERATURE,
+  ATTR_GEN_AI_REQUEST_TOP_P,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_LINEAGE_INPUT_SHA256,
+  ATTR_LINEAGE_MODEL_PINNED,
+  ATTR_LINEAGE_MODEL_VERSION,
+  ATTR_LINEAGE_OUTPUT_SHA256,
+  ATTR_LINEAGE_PROMPT_SYSTEM_SHA256,
+  ATTR_LINEAGE_RESPONSE_TIME_TO_FIRST_TOKEN_MS,
+  ATTR_LINEAGE_TOOLS_SHA256,
+  EVENT_LINEAGE_FIRST_TOKEN,
+} from '../../semconv/index.js';
+import type { Attrs, SpanView } from '../model/span-view.js';
+import { fieldNum, readBool, readIndexed, readJson, readNum, readStr } from './attr-read.js';
+import { asSha256, sha256Json, sha256Text } from './content-hash.js';
+import { hashContent } from './hashed-content.js';
+import { looksPinned } from './model-pinning.js';
+import type { ChatMessage, ChatMessages } from './read-messages.js';
+import type { HashedContent, ModelFact } from './span-facts.js';
+
+const REQUEST_TYPE_TO_OPERATION: Readonly<Record<string, string>> = {
+  chat: 'chat',
+  completion: 'text_completion',
+  embedding: 'embeddings',
+};
+
+function operationOf(attrs: Attrs): string | undefined {
+  const op = readStr(attrs, ATTR_GEN_AI_OPERATION_NAME);
+  if (op !== undefined) return op;
+  const requestType = readStr(attrs, 'llm.request.type');
+  if (requestType !== undefined) return REQUEST_TYPE_TO_OPERATION[requestType] ?? requestType;
+  const oiKind = readStr(attrs, 'openinference.span.kind')?.toUpperCase();
+  if (oiKind === 'LLM') return 'chat';
+  if (oiKind === 'EMBEDDING') return 'embeddings';
+  return undefined;
+}
+
+/** Request messages as hashed: `[{role, content, tool_call_id}]`, canonical JSON. */
+function messagesForHash(messages: readonly ChatMessage[]): unknown[] {
+  return messages.map((m) => ({
+    ...(m.role !== undefined ? { role: m.role } : {}),
+    ...(m.content !== undefined ? { content: m.content } : {}),
+    ...(m.toolCallId !== undefined ? { tool_call_id: m.toolCallId } : {}),
+    ...(m.toolCalls !== undefined ? { tool_calls: m.toolCalls } : {}),
+  }));
+}
+
+/**
+ * Output hash of foreign spans: one text answer → SHA-256 of its UTF-8; several, or tool
+ * calls only → canonical JSON of the messages. OpenInference `output.value` is the
+ * fallback when no output messages were recorded.
+ */
+function outputOf(attrs: Attrs, messages: ChatMessages): HashedContent | undefined {
+  const given = attrs[ATTR_LINEAGE_OUTPUT_SHA256];
+  const out = messages.output;
+  let content: string | undefined;
+  if (out.length === 1 && out[0]?.content !== undefined && out[0].toolCalls === undefined) {
+    content = out[0].content;
+  } else if (out.length > 0) {
+    const json = messagesForHash(out);
+    const recorded = asSha256(given);
+    const content = canonicalText(json);
+    return recorded !== undefined
+      ? { sha256: recorded, basis: 'content', ...(content !== undefined ? { content } : {}) }
+      : withJson(json);
+  } else {
+    content = readStr(attrs, 'output.value');
+  }
+  return hashContent(given, content);
+}
+
+/** Captured structured content is its canonical JSON, so sha256(content) re-verifies the stored hash. */
+function canonicalText(value: unknown): string | undefined {
+  try {
+    return canonicalize(value);
+  } catch {
+    // No JSON form, no hash.
+    return undefined;
+  }
+}
+
+function withJson(value: unknown): HashedContent | undefined {
+  const content = canonicalText(value);
+  return content === undefined ? undefined : { sha256: sha256Text(content), content, basis: 'content' };
+}
+
+/** System prompt hash: one system message → its UTF-8; several → canonical JSON array (registry rule). */
+function systemPromptSha256(messages: readonly ChatMessage[]): string | undefined {
+  const system = messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => m.content ?? '');
+  if (system.length === 0) return undefined;
+  return system.length === 1 ? sha256Text(system[0] ?? '') : sha256Json(system);
+}
+
+function toolsSha256(attrs: Attrs): string | undefined {
+  const genAi = readJson(attrs, 'gen_ai.tool.definitions');
+  if (genAi !== undefined) return sha256Json(genAi);
+  const oi = readIndexed(attrs, 'llm.tools.').map(([, g]) => {
+    const schema = g['tool.json_schema'];
+    return typeof schema === 'string' ? (safeParse(schema) ?? schema) : schema;
+  });
+  return oi.length > 0 ? sha256Json(oi) : undefined;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // A schema that is not JSON is hashed as its text.
+    return undefined;
+  }
+}
+
+function omitUndefined<T extends object>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+/**
+ * What a model-invocation span says about the call, across dialects. Recorded lineage
+ * hashes win; for foreign spans the input, system prompt, tools and output hashes are
+ * computed from recorded content (content itself is returned for optional capture).
+ */
+export function readModelFact(view: SpanView, messages: ChatMessages): ModelFact {
+  const a = view.attributes;
+  const invocation = readJson(a, 'llm.invocation_parameters');
+  const requestModel =
+    readStr(a, ATTR_GEN_AI_REQUEST_MODEL) ??
+    readStr(a, 'llm.model_name') ??
+    readStr(a, 'embedding.model_name');
+  const responseModel = readStr(a, ATTR_GEN_AI_RESPONSE_MODEL);
+  const modelVersion = readStr(a, ATTR_LINEAGE_MODEL_VERSION) ?? responseModel ?? requestModel;
+  const pinned =
+    readBool(a, ATTR_LINEAGE_MODEL_PINNED) ?? (modelVersion ? looksPinned(modelVersion) : undefined);
+  const inputText = messages.input.length > 0 ? canonicalText(messagesForHash(messages.input)) : undefined;
+  const firstToken = view.events.find((e) => e.name === EVENT_LINEAGE_FIRST_TOKEN)?.timeMs;
+  const ttft =
+    readNum(a, ATTR_LINEAGE_RESPONSE_TIME_TO_FIRST_TOKEN_MS) ??
+    (firstToken !== undefined ? firstToken - view.startTimeMs : undefined);
+  return omitUndefined<ModelFact>({
+    provider:
+      readStr(a, ATTR_GEN_AI_PROVIDER_NAME) ??
+      readStr(a, 'gen_ai.system') ??
+      readStr(a, 'llm.provider') ??
+      readStr(a, 'llm.system'),
+    operation: operationOf(a),
+    requestModel,
+    responseModel,
+    modelVersion,
+    pinned,
+    systemPromptSha256: asSha256(a[ATTR_LINEAGE_PROMPT_SYSTEM_SHA256]) ?? systemPromptSha256(messages.input),
+    inputSha256:
+      asSha256(a[ATTR_LINEAGE_INPUT_SHA256]) ?? (inputText !== undefined ? sha256Text(inputText) : undefined),
+    toolsSha256: asSha256(a[ATTR_LINEAGE_TOOLS_SHA256]) ?? toolsSha256(a),
+    inputTokens:
+      readNum(a, ATTR_GEN_AI_USAGE_INPUT_TOKENS) ??
+      readNum(a, 'gen_ai.usage.prompt_tokens') ??
+      readNum(a, 'llm.token_count.prompt'),
+    outputTokens:
+      readNum(a, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS) ??
+      readNum(a, 'gen_ai.usage.completion_tokens') ??
+      readNum(a, 'llm.token_count.completion'),
+    timeToFirstTokenMs: ttft,
+    firstTokenTimeMs: firstToken,
+    temperature: readNum(a, ATTR_GEN_AI_REQUEST_TEMPERATURE) ?? fieldNum(invocation, 'temperature'),
+    topP: readNum(a, ATTR_GEN_AI_REQUEST_TOP_P) ?? fieldNum(invocation, 'top_p'),
+    maxTokens: readNum(a, ATTR_GEN_AI_REQUEST_MAX_TOKENS) ?? fieldNum(invocation, 'max_tokens'),
+    seed: readNum(a, ATTR_GEN_AI_REQUEST_SEED) ?? fieldNum(invocation, 'seed'),
+    output: outputOf(a, messages),
+    inputContent: inputText,
+  });
+}

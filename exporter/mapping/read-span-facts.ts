@@ -1,0 +1,66 @@
+import {
+  ATTR_LINEAGE_OUTPUT_CHANNEL,
+  ATTR_LINEAGE_OUTPUT_RECIPIENT,
+  ATTR_LINEAGE_OUTPUT_SHA256,
+} from '../../semconv/index.js';
+import type { SpanView } from '../model/span-view.js';
+import { readStr } from './attr-read.js';
+import { sha256Text } from './content-hash.js';
+import { classifySpan, detectDialect } from './detect-dialect.js';
+import { hashContent } from './hashed-content.js';
+import { readDataSources, readToolCallId } from './read-data-sources.js';
+import { readChatMessages } from './read-messages.js';
+import { readModelFact } from './read-model.js';
+import { readRunFact } from './read-run.js';
+import type { OutputFact, SpanFacts } from './span-facts.js';
+
+function readOutputFact(view: SpanView): OutputFact | undefined {
+  const a = view.attributes;
+  const hash = hashContent(a[ATTR_LINEAGE_OUTPUT_SHA256], readStr(a, 'output.value'));
+  if (hash === undefined) return undefined;
+  const channel = readStr(a, ATTR_LINEAGE_OUTPUT_CHANNEL);
+  const recipient = readStr(a, ATTR_LINEAGE_OUTPUT_RECIPIENT);
+  return {
+    hash,
+    ...(channel !== undefined ? { channel } : {}),
+    ...(recipient !== undefined ? { recipient } : {}),
+  };
+}
+
+function unique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}
+
+/**
+ * Everything the mapping needs from one span, whatever its dialect: its lineage type,
+ * and the run / model / data-source / output facts that type implies, plus the
+ * tool-call ids and content hashes a model invocation consumed (for later inference).
+ */
+export function readSpanFacts(view: SpanView): SpanFacts {
+  const dialect = detectDialect(view);
+  const spanType = classifySpan(view, dialect);
+  const isRoot = view.parentSpanId === undefined;
+  // The root of any trace stands for its run (run id = trace id), even when it is, say, a lone chat span.
+  const isRun = spanType === 'run' || isRoot;
+  const messages =
+    spanType === 'model_invocation' ? readChatMessages(view.attributes, view.events) : undefined;
+  const model = messages !== undefined ? readModelFact(view, messages) : undefined;
+  const output = spanType === 'output' ? readOutputFact(view) : undefined;
+  const toolCallId = spanType === 'tool_call' ? readToolCallId(view.attributes) : undefined;
+  const inputs = messages?.input ?? [];
+  return {
+    dialect,
+    spanType,
+    isRoot,
+    ...(isRun ? { run: readRunFact(view, dialect) } : {}),
+    ...(model !== undefined ? { model } : {}),
+    dataSources: readDataSources(view, spanType),
+    ...(output !== undefined ? { output } : {}),
+    ...(toolCallId !== undefined ? { toolCallId } : {}),
+    consumedToolCallIds: unique(inputs.flatMap((m) => (m.toolCallId !== undefined ? [m.toolCallId] : []))),
+    // Each request message's text, hashed alone, so a tool result or an earlier answer fed back verbatim can be joined.
+    consumedContentSha256: unique(
+      inputs.flatMap((m) => (m.content !== undefined && m.content !== '' ? [sha256Text(m.content)] : [])),
+    ),
+  };
+}
