@@ -188,7 +188,7 @@ export const ATTR_LINEAGE_INDEX_VERSION = 'lineage.index.version' as const;
 export const ATTR_LINEAGE_DATASOURCE_COUNT = 'lineage.datasource.count' as const;
 
 /**
- * DataSources not recorded because the per-span limit was reached.
+ * DataSources not recorded because the per-span limit was reached, or because the source was invalid or could not be hashed.
  *
  * Type: `int`. Requirement: recommended.
  * Span types: retrieval, tool_call.

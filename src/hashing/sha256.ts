@@ -1,0 +1,44 @@
+import { Buffer } from 'node:buffer';
+import { hash } from 'node:crypto';
+import { canonicalize } from './canonical-json.js';
+
+/** A content digest: lowercase hex SHA-256 and the number of bytes hashed. */
+export interface ContentDigest {
+  /** Lowercase hex SHA-256. */
+  readonly sha256: string;
+  /** Bytes hashed (UTF-8 bytes for text, canonical JSON bytes for structured values). */
+  readonly size: number;
+}
+
+/** Lowercase hex SHA-256 of a string's UTF-8 bytes. */
+export function sha256Text(text: string): string {
+  // One-shot crypto.hash (Node >= 20.12) skips the Hash object: about twice as fast for small inputs.
+  return hash('sha256', text, 'hex');
+}
+
+/** Lowercase hex SHA-256 of raw bytes. */
+export function sha256Bytes(bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'hex');
+}
+
+/**
+ * Lowercase hex SHA-256 of a structured value's RFC 8785 canonical JSON.
+ * @throws {CanonicalJsonError} when the value has no JSON form.
+ */
+export function sha256Json(value: unknown): string {
+  return sha256Text(canonicalize(value));
+}
+
+/**
+ * Digest of any content the SDK hashes: text as UTF-8, bytes as-is, anything else as
+ * canonical JSON.
+ * @throws {CanonicalJsonError} when structured content has no JSON form.
+ */
+export function digestContent(content: unknown): ContentDigest {
+  if (typeof content === 'string') {
+    return { sha256: sha256Text(content), size: Buffer.byteLength(content, 'utf8') };
+  }
+  if (content instanceof Uint8Array) return { sha256: sha256Bytes(content), size: content.byteLength };
+  const json = canonicalize(content);
+  return { sha256: sha256Text(json), size: Buffer.byteLength(json, 'utf8') };
+}
