@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { diag } from '@opentelemetry/api';
+import { inferRunEdges } from '../mapping/infer-edges.js';
+import type { ArchiveLocation, ArchiveStore } from '../ports/archive-store.js';
+import type { GraphStore, RunFinalisation, RunGraph } from '../ports/graph-store.js';
+import { archivedRecordIds } from './archived-record-ids.js';
+import { runGraphToProvBundle } from '../prov/run-graph-to-prov-bundle.js';
+import { serialiseBundle } from '../prov/serialise-bundle.js';
+import { selectLateRecords } from './select-late-records.js';
+
+/** A run that was archived, as reported to listeners (the integrity log appends these). */
+export interface FinalisedRun {
+  readonly runId: string;
+  readonly sequence: number;
+  readonly location: ArchiveLocation;
+}
+
+/** Options of the run finaliser. */
+export interface RunFinaliserOptions {
+  readonly store: GraphStore;
+  readonly archive: ArchiveStore;
+  /** A run is finalised once its root span ended and nothing arrived for this long. Default 30 s. */
+  readonly settleMs?: number;
+  /** How often to look for settled runs. Default 1 s. */
+  readonly intervalMs?: number;
+  /** Runs finalised per tick at most (bounds one tick's work). Default 200. */
+  readonly batchSize?: number;
+  /** Put captured content into the archive. Default false. */
+  readonly includeContent?: boolean;
+  readonly now?: () => number;
+  /** Called after each finalisation batch with what was archived (e.g. to append to the integrity log). */
+  readonly onFinalised?: (runs: readonly FinalisedRun[]) => Promise<void> | void;
+}
+
+/**
+ * Finalises settled runs: infers edges for foreign spans, writes one PROV-O bundle per
+ * run (or a numbered supplementary bundle for spans that arrived after the run was
+ * archived), and records the finalisation in the store. All state lives in the stores,
+ * so a restart resumes where it stopped; a crash between the archive put and the store
+ * update is harmless because the bundle bytes are deterministic and a put of identical
+ * bytes returns the existing object.
+ */
+export class RunFinaliser {
+  readonly #o: Required<Omit<RunFinaliserOptions, 'onFinalised'>> & Pick<RunFinaliserOptions, 'onFinalised'>;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+  #failures = 0;
+
+  constructor(options: RunFinaliserOptions) {
+    this.#o = {
+      settleMs: 30_000,
+      intervalMs: 1_000,
+      batchSize: 200,
+      includeContent: false,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  /** Starts the periodic loop. The timer does not keep the process alive. */
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      this.tick().catch((error: unknown) => diag.error('agent-lineage: finalisation tick failed', error));
+    }, this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the loop and waits for a tick in progress. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** Consecutive runs that failed to finalise (exposed for health checks). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** Finalises every run that is ready now; returns how many were archived. Ticks never overlap. */
+  tick(settleMs = this.#o.settleMs): Promise<number> {
+    if (this.#running) return this.#running;
+    this.#running = this.#tick(settleMs).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #tick(settleMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const runIds = await this.#o.store.runsToFinalise(this.#o.now(), settleMs, this.#o.batchSize);
+      if (runIds.length === 0) return total;
+      const finalised: FinalisedRun[] = [];
+      for (const runId of runIds) {
+        try {
+          const done = await this.finaliseRun(runId);
+          if (done) finalised.push(done);
+          this.#failures = 0;
+        } catch (error) {
+          this.#failures += 1;
+          diag.error(`agent-lineage: could not finalise run ${runId}; it will be retried`, error);
+        }
+      }
+      total += finalised.length;
+      if (finalised.length > 0) await this.#o.onFinalised?.(finalised);
+      // Every candidate failed: stop here instead of spinning on the same runs.
+      if (finalised.length === 0) return total;
+    }
+  }
+
+  /** Finalises one run now (main bundle, or the next supplementary bundle). */
+  async finaliseRun(runId: string): Promise<FinalisedRun | undefined> {
+    const { store, archive } = this.#o;
+    let graph = await store.getRun(runId);
+    if (!graph) return undefined;
+    const inferred = inferRunEdges(graph);
+    if (inferred.nodes.length > 0 || inferred.edges.length > 0) {
+      await store.writeBatch(
+        { spans: [], nodes: inferred.nodes, edges: inferred.edges, links: [], rejected: [] },
+        this.#o.now(),
+      );
+      graph = (await store.getRun(runId)) ?? graph;
+    }
+    const sequence = graph.finalisation ? graph.finalisation.sequence + 1 : 0;
+    const part = sequence === 0 ? graph : await this.#lateRecords(graph);
+    const runNode = graph.nodes.find((n) => n.kind === 'ExecutionRun');
+    const agentId = String(runNode?.props.agentId ?? runNode?.props.agentName ?? 'unknown-agent');
+    const runStartMs = runNode?.startTimeMs ?? Math.min(...graph.spans.map((s) => s.startTimeMs));
+    // Deterministic generation time (latest span end), so re-finalising after a crash yields identical bytes.
+    const generatedAtMs = Math.max(runStartMs, ...graph.spans.map((s) => s.endTimeMs));
+    const doc = runGraphToProvBundle(part, { includeContent: this.#o.includeContent, sequence, generatedAtMs });
+    const body = serialiseBundle(doc);
+    const location = await archive.put({ runId, agentId, runStartMs, sequence, body });
+    const finalisation: RunFinalisation = {
+      finalisedAtMs: this.#o.now(),
+      sequence,
+      archiveKey: location.key,
+      bundleSha256: createHash('sha256').update(body).digest('hex'),
+    };
+    await store.markFinalised(runId, finalisation);
+    return { runId, sequence, location };
+  }
+
+  async #lateRecords(graph: RunGraph): Promise<RunGraph> {
+    const spanIds = new Set<string>();
+    const edgeIds = new Set<string>();
+    const prefix = graph.finalisation?.archiveKey.replace(/(\.\d+)?\.jsonld$/, '') ?? '';
+    for (let seq = 0; seq < (graph.finalisation?.sequence ?? -1) + 1; seq += 1) {
+      const key = seq === 0 ? `${prefix}.jsonld` : `${prefix}.${seq}.jsonld`;
+      const ids = archivedRecordIds(JSON.parse(Buffer.from(await this.#o.archive.get(key)).toString('utf8')));
+      for (const s of ids.spanIds) spanIds.add(s);
+      for (const e of ids.edgeIds) edgeIds.add(e);
+    }
+    return selectLateRecords(graph, spanIds, edgeIds);
+  }
+}

@@ -1,0 +1,15 @@
+import canonicalize from 'canonicalize';
+import type { ProvBundleDocument } from './prov-document.js';
+
+const utf8 = new TextEncoder();
+
+/**
+ * Serialises a bundle as RFC 8785 (JCS) canonical JSON in UTF-8, so the archived bytes —
+ * and therefore the bundle SHA-256 anchored in the integrity log — are reproducible from
+ * the same document on any machine. JCS is valid JSON, hence valid JSON-LD.
+ */
+export function serialiseBundle(doc: ProvBundleDocument): Uint8Array {
+  const text = canonicalize(doc);
+  if (text === undefined) throw new TypeError('bundle cannot be serialised as JSON');
+  return utf8.encode(text);
+}

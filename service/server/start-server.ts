@@ -1,0 +1,152 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Registry } from 'prom-client';
+import { RunFinaliser } from '../../exporter/finalise/run-finaliser.js';
+import { startOtlpGrpcServer } from '../../exporter/otlp/grpc-server.js';
+import { startOtlpHttpServer } from '../../exporter/otlp/http-server.js';
+import { createOtlpReceiver } from '../../exporter/otlp/otlp-receiver.js';
+import { UnavailableError } from '../../exporter/otlp/receiver-errors.js';
+import { IngestPipeline } from '../../exporter/pipeline/ingest-pipeline.js';
+import { summariseRejections } from '../../exporter/pipeline/rejection-counter.js';
+import { runGraphToProvBundle } from '../../exporter/prov/run-graph-to-prov-bundle.js';
+import { serialiseBundle } from '../../exporter/prov/serialise-bundle.js';
+import { FsArchiveStore } from '../../exporter/stores/fs-archive/fs-archive-store.js';
+import { openSqliteGraphStore } from '../../exporter/stores/sqlite/sqlite-graph-store.js';
+import { notYetAnchored } from '../api/app-deps.js';
+import { createApp } from '../api/create-app.js';
+import { loadAuthFile } from '../auth/auth-file.js';
+import { FileAccessLog } from '../auth/file-access-log.js';
+import type { ServeConfig } from '../cli/serve-config.js';
+import { registerIngestMetrics } from './ingest-metrics.js';
+
+/** A running `agent-lineage serve`. */
+export interface RunningServer {
+  readonly apiUrl: string;
+  readonly otlpHttpUrl: string;
+  readonly otlpGrpcAddress: string;
+  /** Finalises every settled run now (tests and the demo use it instead of waiting for the timer). */
+  finaliseNow(settleMs?: number): Promise<number>;
+  /** Graceful shutdown: stop accepting, finish in-flight batches, stop finalising, close stores. */
+  close(): Promise<void>;
+}
+
+/** Where serve keeps its files inside the data dir. */
+export function dataPaths(dataDir: string) {
+  const root = resolve(dataDir);
+  return {
+    root,
+    database: join(root, 'lineage.db'),
+    archive: join(root, 'archive'),
+    accessLog: join(root, 'access-log.jsonl'),
+  };
+}
+
+/**
+ * Starts receiver + API + SQLite + filesystem archive in one process (the embedded
+ * default). Fails fast with a clear message when a file or port cannot be used.
+ */
+export async function startServer(
+  config: ServeConfig,
+  options: { log?: (line: string) => void } = {},
+): Promise<RunningServer> {
+  const log = options.log ?? (() => undefined);
+  const paths = dataPaths(config.dataDir);
+  await mkdir(paths.root, { recursive: true });
+  const keys = await loadAuthFile(config.authFile);
+  const store = await openSqliteGraphStore({ path: paths.database });
+  const archive = new FsArchiveStore({ root: paths.archive });
+  const accessLog = await FileAccessLog.open(paths.accessLog);
+  const metrics = new Registry();
+  const pipeline = new IngestPipeline({ store, captureContent: config.captureContent });
+  const ingestMetrics = registerIngestMetrics(metrics, pipeline.rejections);
+  const finaliser = new RunFinaliser({
+    store,
+    archive,
+    settleMs: config.settleSeconds * 1000,
+    includeContent: config.captureContent,
+    onFinalised: (runs) => {
+      ingestMetrics.runsFinalised.inc(runs.length);
+    },
+  });
+  let storeHealthy = true;
+  const receiver = createOtlpReceiver({
+    ingest: async (request) => {
+      let result: Awaited<ReturnType<IngestPipeline['ingestOtlp']>>;
+      try {
+        result = await pipeline.ingestOtlp(request);
+        storeHealthy = true;
+      } catch (error) {
+        // The store could not commit (disk full, locked, closed): ask the client to retry later.
+        storeHealthy = false;
+        throw new UnavailableError(`lineage store unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      ingestMetrics.spansAccepted.inc(result.accepted);
+      const errorMessage = summariseRejections(result.rejected);
+      return { rejectedSpans: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
+    },
+    logger: { info: log, warn: log, error: log } as never,
+  });
+
+  const app = createApp({
+    store,
+    archive,
+    prov: { runGraphToProvBundle, serialiseBundle },
+    keys,
+    accessLog,
+    clock: Date.now,
+    metrics,
+    readiness: async () =>
+      storeHealthy && finaliser.failures === 0
+        ? { ready: true }
+        : { ready: false, detail: storeHealthy ? 'runs are failing to finalise' : 'the lineage store rejected the last write' },
+    integrityStatus: notYetAnchored,
+  });
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
+  };
+  closers.push(() => store.close(), () => archive.close());
+  try {
+    const http = await startOtlpHttpServer(receiver, { host: config.host, port: config.otlpHttpPort });
+    closers.push(() => http.close());
+    const grpc = await startOtlpGrpcServer(receiver, { host: config.host, port: config.otlpGrpcPort });
+    closers.push(() => grpc.close());
+    const api: Server = await new Promise((resolveListen, reject) => {
+      const server = app.listen(config.apiPort, config.host, () => resolveListen(server));
+      server.once('error', reject);
+    });
+    closers.push(
+      () =>
+        new Promise<void>((done) => {
+          api.closeIdleConnections();
+          api.close(() => done());
+        }),
+    );
+    // The finaliser stops before the receivers close, so the last batches are acknowledged first.
+    closers.push(() => finaliser.stop());
+    finaliser.start();
+    const { port: apiPort } = api.address() as AddressInfo;
+    const apiUrl = `http://${config.host}:${apiPort}`;
+    log(`agent-lineage serving (data dir ${paths.root})`);
+    log(`  OTLP/gRPC   ${grpc.address}`);
+    log(`  OTLP/HTTP   ${http.url}/v1/traces`);
+    log(`  Lineage API ${apiUrl}`);
+    return {
+      apiUrl,
+      otlpHttpUrl: http.url,
+      otlpGrpcAddress: grpc.address,
+      finaliseNow: (settleMs) => finaliser.tick(settleMs),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new Error(`a port is already in use (${(error as Error).message}); pick other ports with --otlp-grpc-port, --otlp-http-port, --api-port`);
+    }
+    throw error;
+  }
+}
