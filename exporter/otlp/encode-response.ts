@@ -1,0 +1,79 @@
+import { otlpProtoTypes } from './otlp-schema.js';
+
+/** The two OTLP/HTTP body encodings; gRPC always uses protobuf. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** What ingest reported for an accepted request. */
+export interface ExportTracesResult {
+  /** Spans that were not stored (invalid); 0 = full success. */
+  readonly rejectedSpans: number;
+  /** Why spans were rejected, or a warning. */
+  readonly errorMessage?: string;
+}
+
+const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/**
+ * Encodes `ExportTraceServiceResponse`. Full success is the empty message (zero bytes / `{}`):
+ * the spec says `partial_success` must not be set then, and some clients warn on an empty one.
+ */
+export function encodeTraceResponse(result: ExportTracesResult, encoding: OtlpEncoding): Uint8Array {
+  const partial =
+    result.rejectedSpans > 0 || (result.errorMessage !== undefined && result.errorMessage !== '')
+      ? { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage ?? '' }
+      : undefined;
+  if (encoding === 'json') {
+    // int64 as a decimal string, per the proto3 JSON mapping.
+    const body =
+      partial === undefined
+        ? {}
+        : {
+            partialSuccess: {
+              rejectedSpans: String(partial.rejectedSpans),
+              errorMessage: partial.errorMessage,
+            },
+          };
+    return Buffer.from(JSON.stringify(body));
+  }
+  if (partial === undefined) return new Uint8Array(0);
+  const type = otlpProtoTypes().exportTraceServiceResponse;
+  return type.encode(type.fromObject({ partialSuccess: partial })).finish();
+}
+
+/** Decodes `ExportTraceServiceResponse` protobuf (used by tests and the bench client). */
+export function decodeTraceResponse(bytes: Uint8Array): ExportTracesResult {
+  const type = otlpProtoTypes().exportTraceServiceResponse;
+  const o = type.toObject(type.decode(bytes), { longs: Number }) as {
+    partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
+  };
+  const p = o.partialSuccess;
+  return p?.errorMessage
+    ? { rejectedSpans: p.rejectedSpans ?? 0, errorMessage: p.errorMessage }
+    : { rejectedSpans: p?.rejectedSpans ?? 0 };
+}
+
+/** Encodes `google.protobuf.Duration`-carrying `google.rpc.RetryInfo` for a back-off hint. */
+export function encodeRetryInfo(retryAfterSeconds: number): Uint8Array {
+  const type = otlpProtoTypes().retryInfo;
+  return type.encode(type.fromObject({ retryDelay: { seconds: retryAfterSeconds } })).finish();
+}
+
+/**
+ * Encodes the `google.rpc.Status` that OTLP error responses carry (HTTP body; gRPC
+ * `grpc-status-details-bin`), with a `RetryInfo` detail when the client should back off.
+ */
+export function encodeRpcStatus(
+  status: { readonly code: number; readonly message: string; readonly retryAfterSeconds?: number },
+  encoding: OtlpEncoding,
+): Uint8Array {
+  const retry = status.retryAfterSeconds;
+  if (encoding === 'json') {
+    const details =
+      retry === undefined ? undefined : [{ '@type': RETRY_INFO_TYPE_URL, retryDelay: `${retry}s` }];
+    return Buffer.from(JSON.stringify({ code: status.code, message: status.message, details }));
+  }
+  const type = otlpProtoTypes().rpcStatus;
+  const details =
+    retry === undefined ? [] : [{ typeUrl: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(retry) }];
+  return type.encode(type.fromObject({ code: status.code, message: status.message, details })).finish();
+}
