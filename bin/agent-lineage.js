@@ -22,7 +22,9 @@ if (args[0] === 'serve' && !hasSemiSpace) {
   import('../dist/service/cli/main.js').then(
     (cli) => cli.main(args),
     (error) => {
-      console.error(`agent-lineage: cannot load the compiled CLI (${error.message}). Run \`npm run build\` first.`);
+      console.error(
+        `agent-lineage: cannot load the compiled CLI (${error.message}). Run \`npm run build\` first.`,
+      );
       process.exitCode = 1;
     },
   );

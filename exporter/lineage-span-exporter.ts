@@ -43,13 +43,19 @@ export class LineageSpanExporter {
       .then(
         (result) => {
           if (result.rejected.length > 0) {
-            diag.warn(`agent-lineage: ${result.rejected.length} span(s) rejected`, result.rejected.slice(0, 5));
+            diag.warn(
+              `agent-lineage: ${result.rejected.length} span(s) rejected`,
+              result.rejected.slice(0, 5),
+            );
           }
           resultCallback({ code: ExportResultCode.SUCCESS });
         },
         (error: unknown) => {
           diag.error('agent-lineage: export failed', error);
-          resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+          resultCallback({
+            code: ExportResultCode.FAILED,
+            error: error instanceof Error ? error : new Error(String(error)),
+          });
         },
       )
       .finally(() => {

@@ -3,9 +3,9 @@ import { diag } from '@opentelemetry/api';
 import { inferRunEdges } from '../mapping/infer-edges.js';
 import type { ArchiveLocation, ArchiveStore } from '../ports/archive-store.js';
 import type { GraphStore, RunFinalisation, RunGraph } from '../ports/graph-store.js';
-import { archivedRecordIds } from './archived-record-ids.js';
 import { runGraphToProvBundle } from '../prov/run-graph-to-prov-bundle.js';
 import { serialiseBundle } from '../prov/serialise-bundle.js';
+import { archivedRecordIds } from './archived-record-ids.js';
 import { selectLateRecords } from './select-late-records.js';
 
 /** A run that was archived, as reported to listeners (the integrity log appends these). */
@@ -130,7 +130,11 @@ export class RunFinaliser {
     const runStartMs = runNode?.startTimeMs ?? Math.min(...graph.spans.map((s) => s.startTimeMs));
     // Deterministic generation time (latest span end), so re-finalising after a crash yields identical bytes.
     const generatedAtMs = Math.max(runStartMs, ...graph.spans.map((s) => s.endTimeMs));
-    const doc = runGraphToProvBundle(part, { includeContent: this.#o.includeContent, sequence, generatedAtMs });
+    const doc = runGraphToProvBundle(part, {
+      includeContent: this.#o.includeContent,
+      sequence,
+      generatedAtMs,
+    });
     const body = serialiseBundle(doc);
     const location = await archive.put({ runId, agentId, runStartMs, sequence, body });
     const finalisation: RunFinalisation = {

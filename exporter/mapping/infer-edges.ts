@@ -64,6 +64,14 @@ function isBelow(ix: RunIndex, span: SpanRecord, anchor: string, depth: number):
  * is a mere wrapper (a Traceloop task, an OpenInference chain) — the grandparent too, so
  * `workflow → task → vector query` feeds `workflow → task → chat`.
  */
+/**
+ * Tolerance for "ended before it started". The OTel JS SDK takes a span's start from
+ * `Date.now()` (whole milliseconds) but its end as start + a sub-millisecond duration, so
+ * a span that starts in the same millisecond another one ended can look as if it started
+ * up to 1 ms before that end.
+ */
+const CLOCK_SLACK_MS = 1;
+
 function anchorsOf(ix: RunIndex, m: SpanRecord): string[] {
   if (m.parentSpanId === undefined) return [];
   const parent = ix.spans.get(m.parentSpanId);
@@ -127,13 +135,13 @@ function inferRun(ix: RunIndex, out: Map<string, LineageEdge>, outNodes: Lineage
     // 2. Content-hash join: a source, tool result or earlier answer fed back verbatim, produced before this call.
     for (const hash of m.consumedContentSha256 ?? []) {
       for (const n of bySha.get(hash) ?? []) {
-        if (n.spanId !== m.spanId && (n.endTimeMs ?? n.startTimeMs) <= m.startTimeMs) feed(n);
+        if (n.spanId !== m.spanId && (n.endTimeMs ?? n.startTimeMs) <= m.startTimeMs + CLOCK_SLACK_MS) feed(n);
       }
     }
     // 3. Structure + time order: retrieval / unclaimed tool spans that finished before this call, next to it.
     const anchors = anchorsOf(ix, m);
     for (const r of feeders) {
-      if (r.endTimeMs > m.startTimeMs) continue;
+      if (r.endTimeMs > m.startTimeMs + CLOCK_SLACK_MS || r.startTimeMs > m.startTimeMs) continue;
       if (r.spanType === 'tool_call' && r.toolCallId !== undefined && consumedIds.has(r.toolCallId)) continue;
       if (isDescendantOf(ix, r, m.spanId)) continue;
       if (!anchors.some((a) => isBelow(ix, r, a, MAX_FEEDER_DEPTH))) continue;

@@ -1,9 +1,9 @@
+import { mapSpans } from '../mapping/map-spans.js';
 import type { MappedBatch, RejectedSpan } from '../model/lineage-record.js';
 import type { SpanView } from '../model/span-view.js';
-import { mapSpans } from '../mapping/map-spans.js';
 import type { GraphStore, WriteResult } from '../ports/graph-store.js';
-import { type ReadableSpanLike, readableSpansToViews } from '../span-view/from-readable-span.js';
 import { otlpRequestToViews } from '../span-view/from-otlp.js';
+import { type ReadableSpanLike, readableSpansToViews } from '../span-view/from-readable-span.js';
 import type { OtlpExportTraceServiceRequest } from '../span-view/otlp-types.js';
 import { RejectionCounter } from './rejection-counter.js';
 
@@ -44,7 +44,10 @@ export class IngestPipeline {
   }
 
   /** Ingests normalised views plus spans the normaliser already rejected. */
-  async ingestViews(views: readonly SpanView[], preRejected: readonly RejectedSpan[] = []): Promise<IngestResult> {
+  async ingestViews(
+    views: readonly SpanView[],
+    preRejected: readonly RejectedSpan[] = [],
+  ): Promise<IngestResult> {
     const mapped: MappedBatch = mapSpans(views, { captureContent: this.#captureContent });
     const rejected = [...preRejected, ...mapped.rejected];
     this.rejections.add(rejected);

@@ -24,6 +24,8 @@ export function summariseRejections(rejected: readonly RejectedSpan[]): string |
     if (entry) entry.count += 1;
     else byReason.set(r.reason, { count: 1, example: r.message });
   }
-  const parts = [...byReason.entries()].map(([reason, { count, example }]) => `${count} × ${reason} (e.g. ${example})`);
+  const parts = [...byReason.entries()].map(
+    ([reason, { count, example }]) => `${count} × ${reason} (e.g. ${example})`,
+  );
   return `rejected ${rejected.length} span(s): ${parts.join('; ')}`;
 }

@@ -80,7 +80,9 @@ export async function startServer(
       } catch (error) {
         // The store could not commit (disk full, locked, closed): ask the client to retry later.
         storeHealthy = false;
-        throw new UnavailableError(`lineage store unavailable: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UnavailableError(
+          `lineage store unavailable: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       ingestMetrics.spansAccepted.inc(result.accepted);
       const errorMessage = summariseRejections(result.rejected);
@@ -100,15 +102,24 @@ export async function startServer(
     readiness: async () =>
       storeHealthy && finaliser.failures === 0
         ? { ready: true }
-        : { ready: false, detail: storeHealthy ? 'runs are failing to finalise' : 'the lineage store rejected the last write' },
+        : {
+            ready: false,
+            detail: storeHealthy
+              ? 'runs are failing to finalise'
+              : 'the lineage store rejected the last write',
+          },
     integrityStatus: notYetAnchored,
   });
 
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
+    for (const close of closers.reverse())
+      await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
   };
-  closers.push(() => store.close(), () => archive.close());
+  closers.push(
+    () => store.close(),
+    () => archive.close(),
+  );
   try {
     const http = await startOtlpHttpServer(receiver, { host: config.host, port: config.otlpHttpPort });
     closers.push(() => http.close());
@@ -145,7 +156,9 @@ export async function startServer(
     await closeAll();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new Error(`a port is already in use (${(error as Error).message}); pick other ports with --otlp-grpc-port, --otlp-http-port, --api-port`);
+      throw new Error(
+        `a port is already in use (${(error as Error).message}); pick other ports with --otlp-grpc-port, --otlp-http-port, --api-port`,
+      );
     }
     throw error;
   }

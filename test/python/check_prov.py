@@ -22,7 +22,7 @@ bundle), then
    it as PROV-JSON and PROV-N (fails if prov cannot make sense of the records);
 4. runs a SPARQL query (rdflib) that, from each FinalOutput entity, follows
    (prov:wasDerivedFrom|prov:wasGeneratedBy|prov:used|prov:wasInformedBy
-    |^prov:wasInformedBy/^lin:outputOfRun)+
+    |(^prov:wasInformedBy|^prov:wasStartedBy)/^lin:outputOfRun)+
    to every lin:DataSource, and prints the result. The last alternative is the sub-agent
    hop of the lineage API (DESIGN.md section 5): from a node that spawned a child run
    (child prov:wasInformedBy node) to that run's FinalOutputs. prov:wasRevisionOf is not
@@ -61,7 +61,7 @@ PREFIX lin: <https://agent-lineage.dev/ns/lineage/0.1#>
 SELECT DISTINCT ?outId ?dsId ?dsSha WHERE {
   ?out a lin:FinalOutput ; lin:nodeId ?outId ; lin:sha256 ?outSha .
   ?out (prov:wasDerivedFrom|prov:wasGeneratedBy|prov:used|prov:wasInformedBy
-        |^prov:wasInformedBy/^lin:outputOfRun)+ ?ds .
+        |(^prov:wasInformedBy|^prov:wasStartedBy)/^lin:outputOfRun)+ ?ds .
   ?ds a lin:DataSource ; lin:nodeId ?dsId .
   OPTIONAL { ?ds lin:sha256 ?dsSha }
 }
