@@ -121,6 +121,20 @@ describe('end-to-end: SDK spans → LineageSpanExporter → SQLite → PROV-O ar
     },
   );
 
+  it('tool outputs keep the tool version, definition hash and call id recorded on the tool span', async () => {
+    const graph = (await store.getRun(runs.toolLoop!))!;
+    const tools = graph.nodes.filter((n) => n.kind === 'DataSource' && n.props.sourceKind === 'tool_output');
+    expect(tools.length).toBeGreaterThan(0);
+    for (const t of tools) {
+      expect(t.props).toMatchObject({
+        toolName: 'get_rate',
+        toolVersion: '2.1.0',
+        toolCallId: expect.stringMatching(/^call_/),
+      });
+      expect(t.props.requestSha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
   it('recomputing every stored record hash matches', () => {
     const report = store.verifyRecordHashes();
     expect(report.nodesChecked).toBeGreaterThan(30);

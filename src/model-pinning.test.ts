@@ -15,6 +15,9 @@ describe('isPinnedModelName', () => {
     'ft:gpt-4o-2024-08-06:acme::abc123',
     'amazon.titan-text-express-v1',
     'llama3@sha256:0123456789abcdef0123',
+    'text-embedding-3-small', // OpenAI embedding models have no dated variants: the name is the release
+    'text-embedding-3-large',
+    'text-embedding-ada-002',
   ])('treats %s as pinned', (name) => {
     expect(isPinnedModelName(name)).toBe(true);
   });
@@ -28,7 +31,7 @@ describe('isPinnedModelName', () => {
     'chatgpt-4o-latest',
     'gemini-1.5-pro',
     'llama3:8b',
-    'text-embedding-3-small',
+    'text-embedding-3-medium',
     'gpt-4-turbo-preview',
     '',
   ])('treats %s as an alias', (name) => {

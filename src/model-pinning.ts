@@ -9,6 +9,8 @@
  * It is an alias (not pinned) when it says `latest` anywhere, or carries none of the above
  * (`gpt-4o`, `claude-3-5-sonnet`, `gemini-1.5-pro`, `llama3:8b`). Fine-tuned names
  * (`ft:gpt-4o-2024-08-06:org::id`) are pinned through their base model's date.
+ * OpenAI's embedding models (`text-embedding-3-small`, `-3-large`) are immutable
+ * releases with no dated variants, so their names count as pinned.
  * Empty and non-string names are not pinned.
  */
 export function isPinnedModelName(name: unknown): boolean {
@@ -29,4 +31,5 @@ const PINNED_PATTERNS: readonly RegExp[] = [
   /-\d{3}$/,
   /-v\d+(?::\d+)?$/,
   /@sha256:[0-9a-f]{16,}/,
+  /^text-embedding-3-(?:small|large)$/,
 ];

@@ -24,7 +24,10 @@ export interface FakeTool {
 /** What the fake decided to answer. */
 export type FakeAnswer =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'tool_calls'; readonly calls: readonly { id: string; name: string; arguments: string }[] };
+  | {
+      readonly kind: 'tool_calls';
+      readonly calls: readonly { id: string; name: string; arguments: string }[];
+    };
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -44,7 +47,10 @@ function digest(text: string): string {
  * message as `query`; otherwise answer with a sentence that quotes a digest of the
  * conversation, so different inputs give different outputs and equal inputs equal ones.
  */
-export function decideAnswer(messages: readonly FakeChatMessage[], tools: readonly FakeTool[] | undefined): FakeAnswer {
+export function decideAnswer(
+  messages: readonly FakeChatMessage[],
+  tools: readonly FakeTool[] | undefined,
+): FakeAnswer {
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   const question = textOf(lastUser?.content).slice(0, 200);
   const hasToolResult = messages.some((m) => m.role === 'tool');

@@ -13,19 +13,32 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const tools = [
-  { type: 'function' as const, function: { name: 'get_rate', parameters: { type: 'object', properties: {} } } },
-  { type: 'function' as const, function: { name: 'get_policy', parameters: { type: 'object', properties: {} } } },
+  {
+    type: 'function' as const,
+    function: { name: 'get_rate', parameters: { type: 'object', properties: {} } },
+  },
+  {
+    type: 'function' as const,
+    function: { name: 'get_policy', parameters: { type: 'object', properties: {} } },
+  },
 ];
 
 describe('fake OpenAI server with the real openai client', () => {
   it('answers a chat deterministically with the exact model version and usage', async () => {
     const ask = () =>
-      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'What is the rate?' }] });
+      client.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'What is the rate?' }],
+      });
     const [a, b] = [await ask(), await ask()];
     expect(a.model).toBe('gpt-4o-2024-08-06');
     expect(a.choices[0]?.message.content).toMatch(/^Answer to "What is the rate\?" \[ctx [0-9a-f]{8}\]\.$/);
     expect(b.choices[0]?.message.content).toBe(a.choices[0]?.message.content);
-    expect(a.usage).toEqual({ prompt_tokens: 5, completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+    expect(a.usage).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: expect.any(Number),
+      total_tokens: expect.any(Number),
+    });
   });
 
   it('issues parallel tool calls, then answers using the tool results', async () => {
@@ -36,7 +49,10 @@ describe('fake OpenAI server with the real openai client', () => {
     });
     const calls = first.choices[0]?.message.tool_calls ?? [];
     expect(first.choices[0]?.finish_reason).toBe('tool_calls');
-    expect(calls.map((c) => (c.type === 'function' ? c.function.name : ''))).toEqual(['get_rate', 'get_policy']);
+    expect(calls.map((c) => (c.type === 'function' ? c.function.name : ''))).toEqual([
+      'get_rate',
+      'get_policy',
+    ]);
     const second = await client.chat.completions.create({
       model: 'gpt-4o',
       messages: [
@@ -50,7 +66,10 @@ describe('fake OpenAI server with the real openai client', () => {
   });
 
   it('streams the same text it would return, with usage when asked', async () => {
-    const plain = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const plain = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     const stream = await client.chat.completions.create({
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'hi' }],
@@ -75,6 +94,8 @@ describe('fake OpenAI server with the real openai client', () => {
   });
 
   it('rejects malformed requests with an OpenAI-style 400 the client surfaces', async () => {
-    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [] })).rejects.toMatchObject({ status: 400 });
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [] })).rejects.toMatchObject({
+      status: 400,
+    });
   });
 });

@@ -16,7 +16,9 @@ const MAX_BODY = 4 * 1024 * 1024;
 const chatSchema = z.object({
   model: z.string().min(1),
   messages: z.array(z.object({ role: z.string() }).passthrough()).min(1),
-  tools: z.array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough() })).optional(),
+  tools: z
+    .array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough() }))
+    .optional(),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).optional(),
 });
@@ -70,7 +72,11 @@ function chatMessage(answer: FakeAnswer) {
         role: 'assistant',
         content: null,
         refusal: null,
-        tool_calls: answer.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        tool_calls: answer.calls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: c.arguments },
+        })),
       };
 }
 
@@ -101,7 +107,11 @@ function handleChat(body: z.infer<typeof chatSchema>, res: ServerResponse): void
     });
     return;
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   const chunk = (delta: unknown, finish: string | null, extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
   res.write(chunk({ role: 'assistant', content: '' }, null));
@@ -109,13 +119,20 @@ function handleChat(body: z.infer<typeof chatSchema>, res: ServerResponse): void
     for (const piece of answer.text.match(/.{1,12}/gs) ?? []) res.write(chunk({ content: piece }, null));
   } else {
     answer.calls.forEach((c, index) => {
-      res.write(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }, null));
+      res.write(
+        chunk(
+          { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] },
+          null,
+        ),
+      );
       res.write(chunk({ tool_calls: [{ index, function: { arguments: c.arguments } }] }, null));
     });
   }
   res.write(chunk({}, finish_reason));
   if (body.stream_options?.include_usage) {
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`,
+    );
   }
   res.end('data: [DONE]\n\n');
 }
@@ -128,7 +145,12 @@ function handleEmbeddings(body: z.infer<typeof embeddingsSchema>, res: ServerRes
     return { object: 'embedding', index, embedding: base64 ? float32ToBase64(vector) : Array.from(vector) };
   });
   const prompt_tokens = inputs.reduce((n, t) => n + countTokens(t), 0);
-  sendJson(res, 200, { object: 'list', data, model: resolveModelVersion(body.model), usage: { prompt_tokens, total_tokens: prompt_tokens } });
+  sendJson(res, 200, {
+    object: 'list',
+    data,
+    model: resolveModelVersion(body.model),
+    usage: { prompt_tokens, total_tokens: prompt_tokens },
+  });
 }
 
 /**

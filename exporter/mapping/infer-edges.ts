@@ -135,7 +135,8 @@ function inferRun(ix: RunIndex, out: Map<string, LineageEdge>, outNodes: Lineage
     // 2. Content-hash join: a source, tool result or earlier answer fed back verbatim, produced before this call.
     for (const hash of m.consumedContentSha256 ?? []) {
       for (const n of bySha.get(hash) ?? []) {
-        if (n.spanId !== m.spanId && (n.endTimeMs ?? n.startTimeMs) <= m.startTimeMs + CLOCK_SLACK_MS) feed(n);
+        if (n.spanId !== m.spanId && (n.endTimeMs ?? n.startTimeMs) <= m.startTimeMs + CLOCK_SLACK_MS)
+          feed(n);
       }
     }
     // 3. Structure + time order: retrieval / unclaimed tool spans that finished before this call, next to it.

@@ -292,10 +292,18 @@ export function readDataSources(view: SpanView, spanType: SpanRecord['spanType']
     // Tool spans that record events still carry the call id and tool identity on the span.
     const name = toolName(attrs);
     const callId = readToolCallId(attrs);
+    const version = readStr(attrs, ATTR_LINEAGE_TOOL_VERSION);
+    const definition = asSha256(attrs[ATTR_LINEAGE_TOOL_DEFINITION_SHA256]);
+    const requestSha256 = asSha256(attrs[ATTR_LINEAGE_INPUT_SHA256]);
     sources = sources.map((s) => ({
       ...s,
       ...(name !== undefined && s.toolName === undefined ? { toolName: name } : {}),
       ...(callId !== undefined && s.toolCallId === undefined ? { toolCallId: callId } : {}),
+      ...(version !== undefined && s.toolVersion === undefined ? { toolVersion: version } : {}),
+      ...(definition !== undefined && s.toolDefinitionSha256 === undefined
+        ? { toolDefinitionSha256: definition }
+        : {}),
+      ...(requestSha256 !== undefined && s.requestSha256 === undefined ? { requestSha256 } : {}),
     }));
   }
   return sources.slice(0, MAX_DATA_SOURCES_PER_SPAN);
