@@ -85,7 +85,7 @@ export function embed(text: string, dimensions = 16): Float32Array {
 /** Float32 little-endian base64, as the OpenAI API answers `encoding_format: base64`. */
 export function float32ToBase64(vector: Float32Array): string {
   const buf = Buffer.alloc(vector.length * 4);
-  vector.forEach((v, i) => buf.writeFloatLE(v, i * 4));
+  for (const [i, v] of vector.entries()) buf.writeFloatLE(v, i * 4);
   return buf.toString('base64');
 }
 

@@ -90,7 +90,7 @@ describe('fake OpenAI server with the real openai client', () => {
     const res = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'] });
     expect(res.data).toHaveLength(2);
     const expected = Array.from(embed('alpha'));
-    res.data[0]!.embedding.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+    for (const [i, v] of res.data[0]!.embedding.entries()) expect(v).toBeCloseTo(expected[i]!, 6);
   });
 
   it('rejects malformed requests with an OpenAI-style 400 the client surfaces', async () => {
