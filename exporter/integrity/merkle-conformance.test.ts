@@ -150,10 +150,7 @@ describe('transparency-dev conformance vectors', () => {
 
   describe('subtreeinclusion with start = 0 < end, run as RFC 9162 inclusion in a tree of size end', () => {
     for (const v of subtreeInclusion) {
-      if (!isRfc9162Tree(v)) {
-        it.skip(`${v.file}: MTC subtree [${num(v, 'start')}, ${num(v, 'end')}) has no RFC 9162 equivalent`, () => {});
-        continue;
-      }
+      if (!isRfc9162Tree(v)) continue;
       it(`${v.file} (${wantErr(v) ? 'rejects' : 'verifies'})`, () => {
         expectOutcome(v, () =>
           verifyInclusion(
@@ -170,10 +167,7 @@ describe('transparency-dev conformance vectors', () => {
 
   describe('subtreeconsistency with start = 0 < end, run as RFC 9162 consistency from size end to size', () => {
     for (const v of subtreeConsistency) {
-      if (!isRfc9162Tree(v)) {
-        it.skip(`${v.file}: MTC subtree [${num(v, 'start')}, ${num(v, 'end')}) has no RFC 9162 equivalent`, () => {});
-        continue;
-      }
+      if (!isRfc9162Tree(v)) continue;
       it(`${v.file} (${wantErr(v) ? 'rejects' : 'verifies'})`, () => {
         expectOutcome(v, () =>
           verifyConsistency(num(v, 'end'), num(v, 'size'), proofOf(v), bytes(v, 'root1'), bytes(v, 'root2')),
@@ -236,5 +230,19 @@ describe('proof generation reproduces the happy-path vectors byte for byte', () 
       );
       expect(b64(consistencyProof(num(v, 'size1'), size2, read)), v.file).toEqual(proofB64(v));
     }
+  });
+
+  it('leaves out only the Merkle Tree Certificate subtree vectors that have no RFC 9162 equivalent, and says so', () => {
+    const excluded = [...subtreeInclusion, ...subtreeConsistency].filter((v) => !isRfc9162Tree(v));
+    // Subtrees starting after leaf 0, and empty subtrees, exist only in the MTC draft; our log never issues them.
+    console.info(
+      `merkle conformance: ${excluded.length} MTC-draft subtree vectors not run (no RFC 9162 equivalent): ` +
+        `${excluded
+          .slice(0, 3)
+          .map((v) => v.file)
+          .join(', ')}, …`,
+    );
+    // 518 vector files in all; 380 run above. A changed fixture set must be looked at again.
+    expect(excluded.length).toBe(138);
   });
 });
