@@ -267,8 +267,8 @@ class InvocationCall {
   }
 }
 
-/** The attributes known when the request starts. */
-function requestAttributes(
+/** The attributes known when the request starts (also used by the LangChain instrumentation). */
+export function requestAttributes(
   request: Partial<ModelInvocationRequest>,
   config: LineageConfig,
 ): AttributeBuilder {

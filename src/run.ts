@@ -8,6 +8,7 @@ import {
   propagation,
   type SpanContext,
   SpanKind,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import {
@@ -118,7 +119,13 @@ function detachedRunHandle(): RunHandle {
   return new RunHandleImpl(INVALID_SPAN_CONTEXT, INVALID_SPAN_CONTEXT.traceId, undefined);
 }
 
-function beginRunSpan(rawOptions: RunOptions, parent: Context) {
+/**
+ * Starts a run span and its per-run state without running anything in it (what
+ * {@link startRun} does before calling `fn`). For instrumentations that see a run begin
+ * and end as separate callbacks; the caller ends the span and calls `state.end()`.
+ * `tracer` defaults to the configured one.
+ */
+export function beginRunSpan(rawOptions: RunOptions, parent: Context, tracer?: Tracer) {
   const config = getConfig();
   const options = asOptions(rawOptions);
   const origin = readOrigin(parent);
@@ -135,7 +142,7 @@ function beginRunSpan(rawOptions: RunOptions, parent: Context) {
     .string(ATTR_LINEAGE_RUN_PARENT_ID, origin.parentRunId);
   const agentName = builder.attributes[ATTR_GEN_AI_AGENT_NAME];
   if (agentName === undefined) reportDrop('startRun', 'agentName missing or not a string');
-  const span = config.tracer.startSpan(
+  const span = (tracer ?? config.tracer).startSpan(
     typeof agentName === 'string' ? `invoke_agent ${agentName}` : 'invoke_agent',
     {
       root: true,

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineageExporter } from '../../exporter/create-lineage-exporter.js';
@@ -111,7 +110,7 @@ describe('LangChain agent example', () => {
     }
   });
 
-  it('answers GET /lineage/outputs/{hash}/sources through the real server after OTLP/HTTP protobuf export', async () => {
+  it('answers GET /lineage/outputs/{hash}/sources through the real server after OTLP/HTTP protobuf export (the demo path)', async () => {
     const authFile = join(dir, 'keys.json');
     const token = addKeyToFile(authFile, { id: 'compliance-test', role: 'compliance' });
     const server = await startServer(
@@ -124,15 +123,13 @@ describe('LangChain agent example', () => {
         authFile,
       }),
     );
-    const provider = new BasicTracerProvider({
-      spanProcessors: [
-        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${server.otlpHttpUrl}/v1/traces` })),
-      ],
-    });
-    configureLineage({ tracerProvider: provider });
     try {
-      const result = await runLangChainAgent({ openaiBaseURL: fake.baseURL, question: QUESTION });
-      await provider.forceFlush();
+      // As the demo calls it: the run sets up OTLP/proto tracing to the receiver and flushes it.
+      const result = await runLangChainAgent({
+        openaiBaseURL: fake.baseURL,
+        question: QUESTION,
+        otlpUrl: `${server.otlpHttpUrl}/v1/traces`,
+      });
 
       const url = `${server.apiUrl}/lineage/outputs/${result.outputSha256}/sources`;
       const unauthorised = await fetch(url);
@@ -144,7 +141,6 @@ describe('LangChain agent example', () => {
       expect(expectCorpusSources(body.sources)).toHaveLength(2);
       expect(body.sources.some((s) => s.node.props.sourceKind === 'tool_output')).toBe(true);
     } finally {
-      await provider.shutdown();
       await server.close();
     }
   });
