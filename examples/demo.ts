@@ -13,6 +13,7 @@ import { addKeyToFile } from '../service/cli/create-key.js';
 import { resolveServeConfig } from '../service/cli/serve-config.js';
 import { startServer } from '../service/server/start-server.js';
 import { startFakeOpenAi } from './fake-openai/server.js';
+import { runLangChainAgent } from './langchain-agent/langchain-agent.js';
 import { runMultiAgent } from './multi-agent/run-multi-agent.js';
 import { runRagAgent } from './rag-agent/run-rag-agent.js';
 
@@ -64,6 +65,8 @@ try {
   const multi = await runMultiAgent({ openaiBaseURL: fake.baseURL, otlpUrl });
   console.log(`  multi-agent system run ${multi.runId}  output sha256 ${multi.outputSha256}`);
   console.log(`                     sub-agent runs ${multi.childRunIds.join(', ')}`);
+  const chain = await runLangChainAgent({ openaiBaseURL: fake.baseURL, otlpUrl, question: 'Where is order 1042?' });
+  console.log(`  LangChain agent    run ${chain.runId}  output sha256 ${chain.outputSha256}`);
 
   step('archiving the settled runs as PROV-O bundles');
   const archived = await server.finaliseNow(0);
@@ -89,7 +92,7 @@ try {
 
   # an audit report (PDF with the PROV-O JSON-LD attached)
   curl -s ${auth.replace(token, '$LINEAGE_TOKEN')} -H 'content-type: application/json' \\
-    -d '{"runIds":["${rag.runId}","${multi.runId}"]}' -o audit-report.pdf ${api}/lineage/audit-report
+    -d '{"runIds":["${rag.runId}","${multi.runId}","${chain.runId}"]}' -o audit-report.pdf ${api}/lineage/audit-report
 
   # health, readiness and Prometheus metrics
   curl -s ${api}/healthz; curl -s ${api}/readyz
