@@ -1,0 +1,397 @@
+import { edgeId, resolveLink } from '../../mapping/resolve-link.js';
+import type { LineageEdge, LineageNode, LinkIntent, MappedBatch } from '../../model/lineage-record.js';
+import type { WriteResult } from '../../ports/graph-store.js';
+import { encodeNodeId } from './node-id-codec.js';
+import { canonicalEdgeJson, canonicalJson, normaliseEdge, recordSha256, splitNode } from './record-hash.js';
+import type { RowBuffer } from './row-buffer.js';
+import type { SqlValue } from './sqlite-driver.js';
+import type { SqliteGraphStore } from './sqlite-graph-store.js';
+import { nodeFromRow, num, optText, str, text } from './sqlite-rows.js';
+import {
+  EDGE_TYPE_CODE,
+  NODE_KIND_CODE,
+  NODES_PER_RUN,
+  runNidRange,
+  SPAN_TYPE_CODE,
+} from './sqlite-schema.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+
+/** What one batch did to one run (applied to the runs row at the end of the batch). */
+interface RunTouch {
+  readonly rid: number;
+  readonly runId: string;
+  fresh: boolean;
+  rootSeen: boolean;
+  minStart: number;
+  agentName?: string;
+  versions?: Set<string>;
+  /** Model name → earliest invocation time in this batch. */
+  models?: Map<string, number>;
+}
+
+/** Model names a ModelInvocation can be found by. */
+function modelNames(node: LineageNode): string[] {
+  const names = [str(node.props.requestModel), str(node.props.responseModel), str(node.props.modelVersion)];
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
+
+/** The exact version a ModelInvocation ran: the pinned version, else what the provider answered. */
+function exactVersion(node: LineageNode): string | undefined {
+  return str(node.props.modelVersion) ?? str(node.props.responseModel) ?? str(node.props.requestModel);
+}
+
+/**
+ * Writes one MappedBatch inside the caller's transaction: spans, nodes, edges, then link
+ * intents (resolved with the pure `resolveLink` when their target span is stored, else
+ * kept pending), then pending intents and deferred edges that the new spans/nodes unblock,
+ * then per-run state (arrival time, root seen, dirty, closure invalidation).
+ */
+export class BatchWriter {
+  readonly #store: SqliteGraphStore;
+  readonly #s: SqliteStatements;
+  readonly #rids: Map<string, number>;
+  readonly #srcs: Map<string, number>;
+  readonly #mids: Map<string, number>;
+  readonly #nids = new Map<string, number>();
+  readonly #nodeRows: RowBuffer;
+  readonly #openRows: RowBuffer;
+  readonly #edgeRows: RowBuffer;
+  readonly #spanRows: RowBuffer;
+  readonly #spanIds = new Map<number, Set<string>>();
+  readonly #freshNids = new Set<number>();
+  readonly #edgeKeys = new Set<string>();
+  readonly #touched = new Map<number, RunTouch>();
+  #lastTouch: RunTouch | undefined;
+  readonly #batchSpanNodes = new Map<string, LineageNode[]>();
+  readonly #slots = new Map<number, { next: number; byKey: Map<string, number> }>();
+  #pendingMayExist = false;
+  /** DataSources added to ds_open_recent by this batch. */
+  openSources = 0;
+  #nowMs = 0;
+  #nodesWritten = 0;
+  #edgesWritten = 0;
+
+  constructor(
+    store: SqliteGraphStore,
+    rids: Map<string, number>,
+    srcs: Map<string, number>,
+    mids: Map<string, number>,
+  ) {
+    this.#store = store;
+    this.#s = store.statements;
+    this.#nodeRows = store.nodeRows;
+    this.#openRows = store.openRows;
+    this.#edgeRows = store.edgeRows;
+    this.#spanRows = store.spanRows;
+    this.#spanRows.clear();
+    this.#nodeRows.clear();
+    this.#openRows.clear();
+    this.#edgeRows.clear();
+    this.#rids = rids;
+    this.#srcs = srcs;
+    this.#mids = mids;
+  }
+
+  #touch(runId: string, timeMs: number): RunTouch {
+    // Runs of one batch repeat: check the last one before any map lookup.
+    const last = this.#lastTouch;
+    if (last !== undefined && last.runId === runId) {
+      if (timeMs < last.minStart) last.minStart = timeMs;
+      return last;
+    }
+    const rid = this.#store.ridFor(runId, timeMs, this.#nowMs, this.#rids);
+    let t = this.#touched.get(rid);
+    if (t === undefined) {
+      t = { rid, runId, fresh: false, rootSeen: false, minStart: timeMs };
+      this.#touched.set(rid, t);
+    } else if (timeMs < t.minStart) t.minStart = timeMs;
+    this.#lastTouch = t;
+    return t;
+  }
+
+  write(batch: MappedBatch, nowMs: number): WriteResult {
+    this.#nowMs = nowMs;
+    // A re-delivered intent may still sit in pending_links; only then is a delete needed.
+    this.#pendingMayExist = this.#s.anyPending.get() !== undefined;
+    const freshSpanKeys: Array<[string, string]> = [];
+    const freshNodeIds: string[] = [];
+
+    for (const span of batch.spans) {
+      const t = this.#touch(span.runId, span.startTimeMs);
+      const rid = t.rid;
+      // Span records are bookkeeping, not lineage records: stored as plain JSON, not hashed.
+      const known = this.#runSpans(rid, span.runId);
+      if (!known.has(span.spanId)) {
+        known.add(span.spanId);
+        const { runId: _run, spanId: _span, ...rest } = span;
+        this.#spanRows.add(rid, span.spanId, SPAN_TYPE_CODE[span.spanType] ?? 6, JSON.stringify(rest));
+        t.fresh = true;
+        freshSpanKeys.push([span.runId, span.spanId]);
+      }
+      if (span.isRoot) t.rootSeen = true;
+    }
+
+    // Link resolution checks stored spans: write them before anything reads.
+    this.#spanRows.flush();
+
+    for (const node of batch.nodes) {
+      const t = this.#touch(node.runId, node.startTimeMs);
+      const rid = t.rid;
+      const kind = NODE_KIND_CODE[node.kind];
+      if (kind === undefined) throw new Error(`unknown node kind ${JSON.stringify(node.kind)}`);
+      const storedId = encodeNodeId(node.id, node.runId);
+      const slots = this.#runSlots(rid, node.runId);
+      const slotKey = `${node.spanId}\u0000${storedId}`;
+      let nid = slots.byKey.get(slotKey);
+      if (nid === undefined) {
+        nid = slots.next++;
+        if (nid >= runNidRange(rid)[1])
+          throw new Error(`run ${JSON.stringify(node.runId)} exceeds ${NODES_PER_RUN} nodes`);
+        slots.byKey.set(slotKey, nid);
+        this.#freshNids.add(nid);
+        const rec = splitNode(node);
+        // A DataSource without lineage.datasource.id is findable by its node id.
+        const src =
+          node.kind === 'DataSource'
+            ? this.#store.srcFor(str(node.props.sourceId) ?? node.id, this.#srcs)
+            : null;
+        this.#nodeRows.add(
+          nid,
+          rid,
+          node.spanId,
+          storedId,
+          kind,
+          node.startTimeMs,
+          node.kind === 'FinalOutput' ? (node.sha256 ?? null) : null,
+          src,
+          rec.rest,
+          recordSha256(rec.full),
+        );
+        this.#nodesWritten++;
+        t.fresh = true;
+        freshNodeIds.push(node.id);
+        freshSpanKeys.push([node.runId, node.spanId]);
+        if (src !== null) {
+          this.#openRows.add(src, nid);
+          this.openSources++;
+        }
+        if (node.kind === 'ModelInvocation') this.#indexModel(node, t);
+        if (node.kind === 'ExecutionRun') {
+          const agent = str(node.props.agentName);
+          if (agent !== undefined) t.agentName = agent;
+        }
+      }
+      this.#nids.set(node.id, nid);
+      const key = `${node.runId}\u0000${node.spanId}`;
+      const list = this.#batchSpanNodes.get(key);
+      if (list) list.push(node);
+      else this.#batchSpanNodes.set(key, [node]);
+    }
+    for (const span of batch.spans) {
+      const key = `${span.runId}\u0000${span.spanId}`;
+      if (!this.#batchSpanNodes.has(key)) this.#batchSpanNodes.set(key, []);
+    }
+
+    // Edges and links below read nodes back from the database: write them first.
+    this.#nodeRows.flush();
+    this.#openRows.flush();
+    for (const edge of batch.edges) this.#putEdge(edge);
+    for (const link of batch.links) {
+      this.#touch(link.runId, link.timeMs);
+      this.#resolveIntent(link);
+    }
+
+    if (freshSpanKeys.length > 0 && (this.#pendingMayExist || this.#s.anyPending.get() !== undefined)) {
+      const seen = new Set<string>();
+      for (const [runId, spanId] of freshSpanKeys) {
+        const key = `${runId}\u0000${spanId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        for (const p of this.#s.selPendingForSpan.all(runId, spanId)) {
+          this.#resolveIntent(JSON.parse(text(p, 'rec')) as LinkIntent, true);
+        }
+      }
+    }
+    if (freshNodeIds.length > 0 && this.#s.anyDeferred.get() !== undefined) {
+      for (const id of freshNodeIds) {
+        for (const d of this.#s.selDeferredFor.all(id)) {
+          this.#s.delDeferred.run(id, text(d, 'id'));
+          this.#putEdge(JSON.parse(text(d, 'rec')) as LineageEdge);
+        }
+      }
+    }
+
+    this.#edgeRows.flush();
+    const lateRunIds: string[] = [];
+    for (const [rid, t] of this.#touched) {
+      if (t.rootSeen) this.#s.updRunRoot.run(rid);
+      if (!t.fresh) continue;
+      const row = this.#s.updRunArrival.get(nowMs, t.minStart, rid);
+      if (row !== undefined && row.finalised_seq !== null) {
+        lateRunIds.push(t.runId);
+        // Closures that walked into this run no longer cover everything: queries walk live.
+        this.#s.invalidateDependentClosures.run(rid);
+      }
+      if (t.agentName !== undefined) this.#s.updRunAgent.run(t.agentName, rid);
+      if (t.models !== undefined) {
+        for (const [name, first] of t.models)
+          this.#s.upsRunModel.run(this.#store.midFor(name, this.#mids), rid, first);
+      }
+      if (t.versions !== undefined) {
+        const current = this.#s.selRunVersions.get(rid);
+        const stored = current === undefined ? undefined : optText(current, 'model_versions');
+        const merged = new Set<string>(stored === undefined ? [] : (JSON.parse(stored) as string[]));
+        const before = merged.size;
+        for (const v of t.versions) merged.add(v);
+        if (merged.size !== before) this.#s.updRunVersions.run(JSON.stringify([...merged].sort()), rid);
+      }
+    }
+    return {
+      nodesWritten: this.#nodesWritten,
+      edgesWritten: this.#edgesWritten,
+      runIds: [...this.#touched.values()].map((t) => t.runId),
+      lateRunIds,
+    };
+  }
+
+  /**
+   * The run's existing nodes (span + stored id → nid) and its next free nid. Loaded once per
+   * batch with one rowid range scan, inside the write transaction, so this replaces a
+   * unique index: a run created in this batch has no nodes yet.
+   */
+  #runSlots(rid: number, runId: string): { next: number; byKey: Map<string, number> } {
+    let slots = this.#slots.get(rid);
+    if (slots !== undefined) return slots;
+    const [lo, hi] = runNidRange(rid);
+    slots = { next: lo, byKey: new Map() };
+    if (!this.#rids.has(runId)) {
+      for (const r of this.#s.selRunNodeKeys.all(lo, hi)) {
+        const nid = num(r, 'nid');
+        slots.byKey.set(`${text(r, 'span_id')}\u0000${text(r, 'id')}`, nid);
+        if (nid >= slots.next) slots.next = nid + 1;
+      }
+    }
+    this.#slots.set(rid, slots);
+    return slots;
+  }
+
+  /** Span ids the run already has (one primary-key range read per pre-existing run per batch). */
+  #runSpans(rid: number, runId: string): Set<string> {
+    let spans = this.#spanIds.get(rid);
+    if (spans !== undefined) return spans;
+    spans = new Set();
+    if (!this.#rids.has(runId)) for (const r of this.#s.selRunSpanIds.all(rid)) spans.add(text(r, 'span_id'));
+    this.#spanIds.set(rid, spans);
+    return spans;
+  }
+
+  #indexModel(node: LineageNode, t: RunTouch): void {
+    // Collected per run and written once per batch: a run calls the same model many times.
+    const models = t.models ?? new Map<string, number>();
+    t.models = models;
+    for (const name of modelNames(node)) {
+      const seen = models.get(name);
+      if (seen === undefined || node.startTimeMs < seen) models.set(name, node.startTimeMs);
+    }
+    const v = exactVersion(node);
+    if (v !== undefined) {
+      const versions = t.versions ?? new Set<string>();
+      t.versions = versions;
+      versions.add(v);
+    }
+  }
+
+  /** nid of a node id: from this batch, else looked up in the edge's run, else in the run its id names. */
+  #nidOf(id: string, runId: string): number | undefined {
+    const hit = this.#nids.get(id);
+    if (hit !== undefined) return hit;
+    const candidates = [runId];
+    // Node ids are `{prefix}:{trace}:…` and run id = trace id, so the id names its run.
+    const parts = id.split(':');
+    if (parts.length > 2 && parts[1] !== runId && parts[1] !== undefined) candidates.push(parts[1]);
+    for (const run of candidates) {
+      const rid = this.#store.existingRid(run, this.#rids);
+      if (rid === undefined) continue;
+      const row = this.#s.selNidInRun.get(...runNidRange(rid), encodeNodeId(id, run));
+      if (row !== undefined) {
+        const nid = num(row, 'nid');
+        this.#nids.set(id, nid);
+        return nid;
+      }
+    }
+    return undefined;
+  }
+
+  #putEdge(input: LineageEdge): void {
+    const edge = normaliseEdge(input);
+    const type = EDGE_TYPE_CODE[edge.type];
+    if (type === undefined) throw new Error(`unknown edge type ${JSON.stringify(edge.type)}`);
+    const from = this.#nidOf(edge.from, edge.runId);
+    const to = this.#nidOf(edge.to, edge.runId);
+    if (from === undefined || to === undefined) {
+      this.#s.insDeferred.run(
+        from === undefined ? edge.from : edge.to,
+        edge.id,
+        edge.runId,
+        canonicalJson(edge),
+      );
+      return;
+    }
+    // The same edge from the mapping and from a resolved link: the first one in the batch wins.
+    const key = `${from}|${type}|${to}`;
+    if (this.#edgeKeys.has(key)) return;
+    this.#edgeKeys.add(key);
+    const t = this.#touch(edge.runId, edge.timeMs ?? this.#nowMs);
+    const rid = t.rid;
+    const row: SqlValue[] = [
+      from,
+      type,
+      to,
+      rid,
+      edge.inferred ? 1 : 0,
+      edge.timeMs ?? null,
+      edge.id === edgeId(edge.type, edge.from, edge.to) ? null : edge.id,
+      recordSha256(canonicalEdgeJson(edge)),
+    ];
+    if (this.#freshNids.has(from) || this.#freshNids.has(to)) {
+      // An endpoint was created by this batch, so the edge cannot exist yet: buffer it.
+      this.#edgeRows.add(...row);
+      this.#edgesWritten++;
+      t.fresh = true;
+      return;
+    }
+    if (this.#s.insEdge.run(...row).changes > 0) {
+      this.#edgesWritten++;
+      t.fresh = true;
+    }
+  }
+
+  #resolveIntent(intent: LinkIntent, wasPending = false): void {
+    const { traceId, spanId } = intent.target;
+    // Target span in this batch: its nodes (and their nids) are at hand, no query needed.
+    // Its nodes may also have arrived earlier, in which case the database has them all.
+    const inBatch = this.#batchSpanNodes.get(`${traceId}\u0000${spanId}`);
+    if (inBatch !== undefined && inBatch.length > 0) {
+      for (const edge of resolveLink(intent, inBatch)) this.#putEdge(edge);
+      if (wasPending || this.#pendingMayExist) this.#s.delPending.run(traceId, spanId, intent.id);
+      return;
+    }
+    const trid = this.#store.existingRid(traceId, this.#rids);
+    const rows = trid === undefined ? [] : this.#s.selNodesOfSpan.all(...runNidRange(trid), spanId);
+    const targetKnown =
+      rows.length > 0 || (trid !== undefined && this.#s.selSpanExists.get(trid, spanId) !== undefined);
+    if (!targetKnown) {
+      if (!wasPending)
+        this.#s.insPending.run(traceId, spanId, intent.id, intent.runId, JSON.stringify(intent));
+      return;
+    }
+    const targets: LineageNode[] = [];
+    for (const r of rows) {
+      const node = nodeFromRow(r);
+      this.#nids.set(node.id, num(r, 'nid'));
+      targets.push(node);
+    }
+    for (const edge of resolveLink(intent, targets)) this.#putEdge(edge);
+    if (wasPending || this.#pendingMayExist) this.#s.delPending.run(traceId, spanId, intent.id);
+  }
+}

@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { GraphStore } from '../../ports/graph-store.js';
+import { describeGraphStoreContract } from '../graph-store-contract.js';
+import { buildAgentRun, link, mergeBatches, traceIdOf } from '../test-support/lineage-fixtures.js';
+import { LineageWalker } from './lineage-walk.js';
+import { openSqlite, selectSqliteDriver } from './sqlite-driver.js';
+import { openSqliteGraphStore, type SqliteGraphStore } from './sqlite-graph-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lineage-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const emptyBatch = () => ({ spans: [], nodes: [], edges: [], links: [], rejected: [] });
+const pathOf = new WeakMap<GraphStore, string>();
+
+async function makeStore(): Promise<SqliteGraphStore> {
+  const path = join(dir, `store-${counter++}.db`);
+  const store = await openSqliteGraphStore({ path });
+  pathOf.set(store, path);
+  return store;
+}
+
+describeGraphStoreContract(`sqlite (${selectSqliteDriver()})`, makeStore, {
+  reopen: async (store) => {
+    const path = pathOf.get(store);
+    if (path === undefined) throw new Error('not a store from makeStore');
+    await store.close();
+    const again = await openSqliteGraphStore({ path });
+    pathOf.set(again, path);
+    return again;
+  },
+});
+
+describe('SqliteGraphStore specifics', () => {
+  it('uses node:sqlite when the runtime has it, better-sqlite3 otherwise', async () => {
+    const store = await makeStore();
+    const [major = 0] = process.versions.node.split('.').map(Number);
+    if (process.env.LINEAGE_SQLITE_DRIVER === undefined) {
+      expect(store.driver).toBe(major >= 24 ? 'node:sqlite' : 'better-sqlite3');
+    }
+    await store.close();
+  });
+
+  it('recomputing every stored record hash matches, and a tampered record is caught', async () => {
+    const store = await makeStore();
+    const parent = buildAgentRun({ traceId: traceIdOf('h-p'), startMs: 1 });
+    const child = buildAgentRun({ traceId: traceIdOf('h-c'), startMs: 2, spawnedBy: parent.toolSpan });
+    await store.writeBatch(mergeBatches([parent.batch, child.batch]), 10);
+    const ok = store.verifyRecordHashes();
+    expect(ok.nodesChecked).toBe(parent.batch.nodes.length + child.batch.nodes.length);
+    expect(ok.edgesChecked).toBeGreaterThan(50);
+    expect(ok.mismatches).toEqual([]);
+    const path = pathOf.get(store)!;
+    await store.close();
+    const raw = openSqlite(path);
+    raw
+      .prepare(
+        "UPDATE nodes SET rec = replace(rec, 'gpt-4o', 'gpt-4x') WHERE kind = 2 AND nid = (SELECT min(nid) FROM nodes WHERE kind = 2)",
+      )
+      .run();
+    raw
+      .prepare(
+        'UPDATE edges SET time_ms = time_ms + 1 WHERE from_nid = (SELECT min(from_nid) FROM edges WHERE type = 3) AND type = 3',
+      )
+      .run();
+    raw.close();
+    const reopened = await openSqliteGraphStore({ path });
+    const bad = reopened.verifyRecordHashes();
+    expect(bad.mismatches.length).toBeGreaterThanOrEqual(2);
+    await reopened.close();
+  });
+
+  it('reopens a file and reads the same run and sizes', async () => {
+    const path = join(dir, 'reopen.db');
+    const store = await openSqliteGraphStore({ path });
+    const run = buildAgentRun({ traceId: traceIdOf('reopen'), startMs: 1 });
+    await store.writeBatch(run.batch, 10);
+    const g = await store.getRun(run.runId);
+    await store.close();
+    const again = await openSqliteGraphStore({ path });
+    expect(await again.getRun(run.runId)).toEqual(g);
+    expect(again.stats().nodes).toBe(run.batch.nodes.length);
+    await again.close();
+  });
+
+  // Both drivers load only on Node 22 (no node:sqlite on 20; better-sqlite3 aborts on 24).
+  it.runIf(Number(process.versions.node.split('.')[0]) === 22)(
+    'reads with one driver what the other wrote',
+    async () => {
+      const path = join(dir, 'cross-driver.db');
+      const a = await openSqliteGraphStore({ path, driver: 'better-sqlite3' });
+      const run = buildAgentRun({ traceId: traceIdOf('cross'), startMs: 1 });
+      await a.writeBatch(run.batch, 10);
+      const g = await a.getRun(run.runId);
+      await a.close();
+      const b = await openSqliteGraphStore({ path, driver: 'node:sqlite' });
+      expect(await b.getRun(run.runId)).toEqual(g);
+      await b.close();
+    },
+  );
+
+  it('answers forward lineage the same before and after ds_open_recent is merged', async () => {
+    const path = join(dir, 'merge.db');
+    const store = await openSqliteGraphStore({ path, openMergeThreshold: 7 });
+    const runs = Array.from({ length: 6 }, (_, i) =>
+      buildAgentRun({
+        traceId: traceIdOf(`merge-${i}`),
+        startMs: i * 10,
+        steps: 1,
+        sourcesPerRetrieval: 2,
+        sourceId: (_k, n) => (n === 0 ? 'kb://shared' : `kb://own/${i}`),
+      }),
+    );
+    // One batch per run: the merge threshold is crossed part-way.
+    for (const r of runs) await store.writeBatch(r.batch, 100);
+    const page = await store.forwardLineage('kb://shared', { limit: 100 });
+    expect(page.items.map((i) => i.runId)).toEqual(runs.map((r) => r.runId).reverse());
+    await store.markFinalised(runs[0]!.runId, {
+      finalisedAtMs: 1,
+      sequence: 0,
+      archiveKey: 'k',
+      bundleSha256: 'b',
+    });
+    expect(await store.forwardLineage('kb://shared', { limit: 100 })).toEqual(page);
+    await store.close();
+    const again = await openSqliteGraphStore({ path, openMergeThreshold: 7 });
+    expect(await again.forwardLineage('kb://shared', { limit: 100 })).toEqual(page);
+    await again.close();
+  });
+
+  it('walks backward identically with the recursive CTE and the stepwise BFS', async () => {
+    const path = join(dir, 'walk.db');
+    const store = await openSqliteGraphStore({ path });
+    const runs: ReturnType<typeof buildAgentRun>[] = [];
+    for (let i = 0; i < 4; i++) {
+      const parent = runs[i - 1];
+      runs.push(
+        buildAgentRun({
+          traceId: traceIdOf(`walk-${i}`),
+          startMs: i,
+          steps: 3,
+          sourcesPerRetrieval: 2,
+          ...(parent ? { spawnedBy: parent.toolSpan } : {}),
+        }),
+      );
+    }
+    // A cross-run cycle: the top run is also "spawned" from the deepest run's tool span.
+    const cycle = link('spawned_by', `run:${runs[0]!.runId}`, runs[0]!.runId, runs[3]!.toolSpan, 0);
+    await store.writeBatch(
+      mergeBatches([...runs.map((r) => r.batch), { ...emptyBatch(), links: [cycle] }]),
+      10,
+    );
+    await store.close();
+    const db = openSqlite(path);
+    const walker = new LineageWalker(db);
+    const out = db.prepare('SELECT nid, rid FROM nodes WHERE kind = 5 ORDER BY nid').all();
+    for (const o of out) {
+      const start = { nid: Number(o.nid), kind: 5, rid: Number(o.rid), src: null };
+      for (const depth of [0, 1, 2, 3, 5, 8, 13, 64]) {
+        const a = walker.backward(start, depth);
+        const b = walker.backwardStepwise(start, depth);
+        expect([...a.sources.entries()].sort()).toEqual([...b.sources.entries()].sort());
+        expect(a.truncated).toBe(b.truncated);
+        expect([...a.rids].sort()).toEqual([...b.rids].sort());
+      }
+    }
+    db.close();
+  });
+
+  it('refuses an unknown LINEAGE_SQLITE_DRIVER', () => {
+    expect(() => selectSqliteDriver({ LINEAGE_SQLITE_DRIVER: 'sqlite4' })).toThrow(/LINEAGE_SQLITE_DRIVER/);
+    expect(selectSqliteDriver({ LINEAGE_SQLITE_DRIVER: 'better-sqlite3' })).toBe('better-sqlite3');
+  });
+});
+
+describe('canonicalJson', () => {
+  it('matches the canonicalize package (RFC 8785) on lineage records', async () => {
+    const { default: canonicalize } = await import('canonicalize');
+    const { canonicalEdgeJson, canonicalJson, normaliseEdge, splitNode } = await import('./record-hash.js');
+    const run = buildAgentRun({ traceId: traceIdOf('jcs'), startMs: 1, sourceId: () => 'ü\u0000"\\😀' });
+    const samples: unknown[] = [
+      ...run.batch.nodes,
+      ...run.batch.edges,
+      ...run.batch.links,
+      {
+        a: [1, 'x', null, true, { z: 1e21, y: -0, x: 0.1 + 0.2 }],
+        '\u00e9': 1,
+        e: 2,
+        E: 3,
+        undef: undefined,
+      },
+    ];
+    for (const s of samples) expect(canonicalJson(s)).toBe(canonicalize(s));
+    for (const n of run.batch.nodes) expect(splitNode(n).full).toBe(canonicalize(n));
+    for (const e of run.batch.edges) expect(canonicalEdgeJson(normaliseEdge(e))).toBe(canonicalize(e));
+    const { timeMs: _t, ...untimed } = run.batch.edges[0]!;
+    expect(canonicalEdgeJson(untimed)).toBe(canonicalize(untimed));
+    expect(() => canonicalJson({ x: Number.NaN })).toThrow();
+    expect(() => canonicalJson({ x: '\ud800' })).toThrow();
+  });
+});
