@@ -58,6 +58,45 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Reads and throws away what is left of a refused request's body, then answers. Node
+ * closes the connection when a response ends before the request body was read, and
+ * closing while the client is still uploading makes the kernel reset it: the client then
+ * sees EPIPE instead of our 413 and retries the same oversized batch. A body larger than
+ * `maxBytes`, or one still arriving after `maxMs`, is answered at once and cut off.
+ */
+function answerAfterDraining(
+  req: IncomingMessage,
+  maxBytes: number,
+  answer: () => void,
+  maxMs = 30_000,
+): void {
+  if (req.complete) {
+    answer();
+    return;
+  }
+  let seen = 0;
+  let done = false;
+  const finish = (cutOff: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.off('data', onData);
+    answer();
+    if (cutOff) req.socket.destroySoon();
+  };
+  const onData = (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > maxBytes) finish(true);
+  };
+  const timer = setTimeout(() => finish(true), maxMs);
+  timer.unref();
+  req.on('data', onData);
+  req.once('end', () => finish(false));
+  req.once('close', () => finish(false));
+  req.resume();
+}
+
 function send(
   res: ServerResponse,
   status: number,
@@ -122,15 +161,14 @@ export function createOtlpHttpListener(
     }
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limits.maxRequestBytes) {
-      // Refuse before reading; close the connection so the client stops sending.
-      sendStatus(
-        res,
-        413,
-        `request body of ${declared} bytes exceeds ${limits.maxRequestBytes} bytes (the limit)`,
-        encoding,
-        {
-          connection: 'close',
-        },
+      // Refuse without buffering, but drain the upload so the client receives the 413.
+      answerAfterDraining(req, 4 * limits.maxRequestBytes, () =>
+        sendStatus(
+          res,
+          413,
+          `request body of ${declared} bytes exceeds ${limits.maxRequestBytes} bytes (the limit)`,
+          encoding,
+        ),
       );
       return;
     }
@@ -156,13 +194,17 @@ export function createOtlpHttpListener(
           const headers: Record<string, string> = {};
           if (status.retryAfterSeconds !== undefined)
             headers['retry-after'] = String(status.retryAfterSeconds);
-          // The rest of an oversized body is not worth reading: ask the client to close.
-          if (status.httpStatus === 413) headers.connection = 'close';
           const body = encodeRpcStatus(
             { code: status.grpcCode, message: status.message, retryAfterSeconds: status.retryAfterSeconds },
             encoding,
           );
-          send(res, status.httpStatus, body, { ...headers, 'content-type': RESPONSE_CONTENT_TYPE[encoding] });
+          // Whatever the client is still sending is read and dropped first, so it gets this answer.
+          answerAfterDraining(req, 4 * limits.maxRequestBytes, () =>
+            send(res, status.httpStatus, body, {
+              ...headers,
+              'content-type': RESPONSE_CONTENT_TYPE[encoding],
+            }),
+          );
         },
       );
   };

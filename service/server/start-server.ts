@@ -53,8 +53,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const log = options.log ?? (() => undefined);
   const paths = dataPaths(config.dataDir);
-  await mkdir(paths.root, { recursive: true });
-  const keys = await loadAuthFile(config.authFile);
+  await mkdir(paths.root, { recursive: true }).catch((error: unknown) => {
+    throw new Error(
+      `cannot use ${paths.root} as the data dir (--data-dir / LINEAGE_DATA_DIR): ${reason(error)}`,
+    );
+  });
+  const keys = await loadAuthFile(config.authFile).catch((error: unknown) => {
+    throw new Error(`the auth key file is unusable (--auth / LINEAGE_AUTH_FILE): ${reason(error)}`);
+  });
   const store = await openSqliteGraphStore({ path: paths.database });
   const archive = new FsArchiveStore({ root: paths.archive });
   const accessLog = await FileAccessLog.open(paths.accessLog);
@@ -121,14 +127,32 @@ export async function startServer(
     () => archive.close(),
   );
   try {
-    const http = await startOtlpHttpServer(receiver, { host: config.host, port: config.otlpHttpPort });
+    const http = await bind(
+      'OTLP HTTP',
+      '--otlp-http-port / LINEAGE_OTLP_HTTP_PORT',
+      config.otlpHttpPort,
+      () => startOtlpHttpServer(receiver, { host: config.host, port: config.otlpHttpPort }),
+    );
     closers.push(() => http.close());
-    const grpc = await startOtlpGrpcServer(receiver, { host: config.host, port: config.otlpGrpcPort });
+    const grpc = await bind(
+      'OTLP gRPC',
+      '--otlp-grpc-port / LINEAGE_OTLP_GRPC_PORT',
+      config.otlpGrpcPort,
+      () => startOtlpGrpcServer(receiver, { host: config.host, port: config.otlpGrpcPort }),
+    );
     closers.push(() => grpc.close());
-    const api: Server = await new Promise((resolveListen, reject) => {
-      const server = app.listen(config.apiPort, config.host, () => resolveListen(server));
-      server.once('error', reject);
-    });
+    const api = await bind(
+      'API',
+      '--api-port / LINEAGE_API_PORT',
+      config.apiPort,
+      () =>
+        new Promise<Server>((resolveListen, reject) => {
+          // Express 5 calls the listen callback on 'error' too, with the error as argument.
+          const server = app.listen(config.apiPort, config.host, (error?: Error) =>
+            error ? reject(error) : resolveListen(server),
+          );
+        }),
+    );
     closers.push(
       () =>
         new Promise<void>((done) => {
@@ -154,12 +178,23 @@ export async function startServer(
     };
   } catch (error) {
     await closeAll();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
-      throw new Error(
-        `a port is already in use (${(error as Error).message}); pick other ports with --otlp-grpc-port, --otlp-http-port, --api-port`,
-      );
-    }
     throw error;
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Binds one listener; a failure names the setting to change (grpc-js errors carry no code, hence the text match). */
+async function bind<T>(what: string, setting: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const text = reason(error);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test(text)) {
+      throw new Error(`the ${what} port ${port} is already in use; choose another with ${setting}`);
+    }
+    throw new Error(`cannot listen for ${what} on port ${port} (${setting}): ${text}`);
   }
 }
