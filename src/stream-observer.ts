@@ -48,7 +48,8 @@ export function observeAsyncIterable(stream: AsyncIterable<unknown>, observer: S
   }
 }
 
-function wrapIterator(
+/** Wraps one iterator so every chunk and its end are reported (also used by the OpenAI instrumentation). */
+export function wrapIterator(
   inner: AsyncIterator<unknown>,
   observer: StreamObserver,
   end: (error?: unknown) => void,

@@ -1,0 +1,103 @@
+import { reportFailure } from '../../src/report.js';
+
+/** Callbacks of {@link observeApiPromise}; failures inside them are reported, never thrown. */
+export interface ResultObserver {
+  /** The parsed value the caller receives (a completion, or a `Stream` for stream requests). */
+  readonly onValue: (value: unknown) => void;
+  /** The request or the parsing failed with this error (which the caller receives unchanged). */
+  readonly onError: (error: unknown) => void;
+}
+
+/** The parts of the OpenAI SDK's `APIPromise` (v4 to v7) this module relies on. */
+interface ApiPromiseLike {
+  responsePromise: Promise<unknown>;
+  parseResponse: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Observes what a `create()` call returns without changing it and without starting work
+ * early. The OpenAI SDK's `APIPromise` is lazy: its body is parsed only when `.then()`,
+ * `.parse()` or `.withResponse()` is called, and `.asResponse()` gives the raw `Response`
+ * with an unread body. Calling `.then()` here (as most instrumentations do) would read the
+ * body behind the caller's back. Instead the promise's own `responsePromise` and
+ * `parseResponse` fields — read lazily by every consumer method in v4–v7 — are replaced by
+ * pass-through versions on the very same object, so:
+ * - the caller gets the identical object (same class, `withResponse()`/`asResponse()` intact);
+ * - a request error is seen when it happens, and re-thrown unchanged to whoever consumes it
+ *   (a never-consumed failing call still surfaces as an unhandled rejection, as before);
+ * - the parsed value is seen when the caller parses it, and handed on unchanged.
+ * Plain promises (mocks, wrappers) get a passive `.then()`; anything else is not observed.
+ * @returns false when the value could not be observed (the caller should end the span).
+ */
+export function observeApiPromise(value: unknown, observer: ResultObserver): boolean {
+  if (isApiPromiseLike(value)) return rewire(value, observer);
+  if (value instanceof Promise) {
+    value.then(
+      (v) => safely(() => observer.onValue(v)),
+      (e: unknown) => safely(() => observer.onError(e)),
+    );
+    return true;
+  }
+  return false;
+}
+
+function rewire(promise: ApiPromiseLike, observer: ResultObserver): boolean {
+  const responsePromise = promise.responsePromise;
+  const parseResponse = promise.parseResponse;
+  try {
+    const observedResponse = responsePromise.then(undefined, (error: unknown) => {
+      safely(() => observer.onError(error));
+      throw error;
+    });
+    const observedParse = function observedParse(this: unknown, ...args: unknown[]): unknown {
+      let parsed: unknown;
+      try {
+        parsed = parseResponse.apply(this, args);
+      } catch (error) {
+        safely(() => observer.onError(error));
+        throw error;
+      }
+      if (!(parsed instanceof Promise)) {
+        safely(() => observer.onValue(parsed));
+        return parsed;
+      }
+      return parsed.then(
+        (v: unknown) => {
+          safely(() => observer.onValue(v));
+          return v;
+        },
+        (error: unknown) => {
+          safely(() => observer.onError(error));
+          throw error;
+        },
+      );
+    };
+    promise.responsePromise = observedResponse;
+    promise.parseResponse = observedParse;
+    if (promise.responsePromise === observedResponse && promise.parseResponse === observedParse) return true;
+  } catch (error) {
+    reportFailure('openai instrumentation: observing an APIPromise', error);
+  }
+  // Fields not writable (a future client version): put back what can be put back, observe nothing.
+  try {
+    promise.responsePromise = responsePromise;
+    promise.parseResponse = parseResponse;
+  } catch {
+    // Nothing was changed in the first place.
+  }
+  return false;
+}
+
+function isApiPromiseLike(value: unknown): value is ApiPromiseLike {
+  if (!(value instanceof Promise)) return false;
+  const v = value as unknown as Partial<ApiPromiseLike>;
+  return v.responsePromise instanceof Promise && typeof v.parseResponse === 'function';
+}
+
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    reportFailure('openai instrumentation', error);
+  }
+}

@@ -1,0 +1,225 @@
+import {
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_LINEAGE_INPUT_SHA256,
+  ATTR_LINEAGE_MODEL_PINNED,
+  ATTR_LINEAGE_MODEL_VERSION,
+  ATTR_LINEAGE_OUTPUT_SHA256,
+  ATTR_LINEAGE_PROMPT_SYSTEM_SHA256,
+  ATTR_LINEAGE_RESPONSE_TIME_TO_FIRST_TOKEN_MS,
+  ATTR_LINEAGE_TOOLS_SHA256,
+  EVENT_LINEAGE_FIRST_TOKEN,
+} from '../../semconv/index.js';
+import { AttributeBuilder } from '../../src/attributes.js';
+import { getConfig, type LineageConfig } from '../../src/config.js';
+import { prepareContent, truncateUtf8 } from '../../src/content.js';
+import { RecordedHandle } from '../../src/handles.js';
+import { inferConsumedLinks } from '../../src/inference.js';
+import type { MessageScan } from '../../src/message-scan.js';
+import { type ModelInvocationRequest, requestAttributes } from '../../src/model-invocation.js';
+import { isPinnedModelName } from '../../src/model-pinning.js';
+import type { ModelResponseInfo } from '../../src/model-response.js';
+import { reportDrop, reportFailure } from '../../src/report.js';
+import { getRunState, type RunState } from '../../src/run-state.js';
+import { markError } from '../../src/traced-call.js';
+import { ATTR_ERROR_TYPE, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES } from './attributes.js';
+
+/** What one API's request mapper tells the invocation about a call. */
+export interface InvocationRequest {
+  /** Request fields in the SDK's shape: hashed and mapped by the SDK's own `requestAttributes`. */
+  readonly request: Partial<ModelInvocationRequest>;
+  /** API-specific attributes (server address, encoding formats, ...). */
+  readonly extra?: Attributes;
+  /** Reads the request for consumption inference; only called when the run tracked something. */
+  readonly scan?: () => MessageScan;
+  /** What `gen_ai.input.messages` holds when content capture is on. */
+  readonly content?: unknown;
+}
+
+/** What one API's response mapper found in a response. */
+export interface InvocationResponse {
+  /** Model, id, usage, finish reasons, output (hashed), tool-call ids. */
+  readonly info: ModelResponseInfo;
+  /** Whether the output becomes an artifact of the run (chat and responses: yes; embeddings: no). */
+  readonly tracked: boolean;
+  /** Extra attributes (e.g. embedding dimension count). */
+  readonly extra?: Attributes;
+}
+
+/**
+ * One model call from span start to span end. Hashing and attribute rules are the SDK's
+ * (`requestAttributes`, `prepareContent`), so a call recorded by this instrumentation and
+ * the same call wrapped in `recordModelInvocation` carry the same request hashes.
+ */
+export class OpenAiInvocation {
+  readonly span: Span;
+  readonly ctx: Context;
+  private readonly config: LineageConfig;
+  private readonly run: RunState | undefined;
+  private readonly startedAt = performance.now();
+  private firstTokenSeen = false;
+  private ended = false;
+
+  constructor(
+    tracer: Tracer,
+    request: InvocationRequest,
+    parent: Context,
+    private readonly captureContent: boolean,
+  ) {
+    this.config = getConfig();
+    this.run = getRunState(parent);
+    // Hashing is most of the cost, so it waits until the sampler has spoken: the span starts
+    // with the cheap attributes and gets the request hashes only when it is recorded.
+    const { messages, system, tools, ...cheap } = request.request;
+    const b = requestAttributes(cheap, this.config);
+    if (request.extra !== undefined) Object.assign(b.attributes, request.extra);
+    if (captureContent && request.content !== undefined) {
+      b.string(ATTR_GEN_AI_INPUT_MESSAGES, this.captured(request.content));
+    }
+    const operation = b.attributes[ATTR_GEN_AI_OPERATION_NAME] as string;
+    const model = b.attributes[ATTR_GEN_AI_REQUEST_MODEL];
+    this.span = tracer.startSpan(
+      typeof model === 'string' ? `${operation} ${model}` : operation,
+      { kind: SpanKind.CLIENT, attributes: b.attributes, links: this.links(request) },
+      parent,
+    );
+    this.ctx = trace.setSpan(parent, this.span);
+    if (this.span.isRecording()) this.span.setAttributes(requestHashes(request.request, this.config));
+  }
+
+  /** Marks the first streamed token: `lineage.first_token` event and time to first token. */
+  firstToken(): void {
+    if (this.firstTokenSeen || this.ended) return;
+    this.firstTokenSeen = true;
+    this.span.addEvent(EVENT_LINEAGE_FIRST_TOKEN);
+    this.span.setAttribute(ATTR_LINEAGE_RESPONSE_TIME_TO_FIRST_TOKEN_MS, performance.now() - this.startedAt);
+  }
+
+  /** Records the response and ends the span. */
+  succeed(response: InvocationResponse | undefined): void {
+    if (this.ended) return;
+    try {
+      if (response !== undefined) this.record(response);
+    } catch (error) {
+      reportFailure('openai instrumentation: recording the response', error);
+    }
+    this.end();
+  }
+
+  /** Marks the span failed with the caller's error (left untouched) and ends it. */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    try {
+      markError(this.span, error);
+      const type = errorType(error);
+      if (type !== undefined) this.span.setAttribute(ATTR_ERROR_TYPE, type);
+    } catch (failure) {
+      reportFailure('openai instrumentation: recording an error', failure);
+    }
+    this.end();
+  }
+
+  /** Ends the span without a response (e.g. the response could not be observed). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.span.end();
+    } catch (error) {
+      reportFailure('openai instrumentation: ending a span', error);
+    }
+  }
+
+  private links(request: InvocationRequest): Link[] {
+    const tracked = this.run?.tracked();
+    if (tracked === undefined || tracked.length === 0 || request.scan === undefined) return [];
+    return inferConsumedLinks(tracked, request.scan());
+  }
+
+  private record({ info, tracked, extra }: InvocationResponse): void {
+    // Unsampled and outside a run, nothing would ever read the response attributes or hashes.
+    if (this.run === undefined && !this.span.isRecording()) return;
+    const b = new AttributeBuilder(this.config.maxAttributeLength)
+      .string(ATTR_GEN_AI_RESPONSE_MODEL, info.model)
+      .string(ATTR_GEN_AI_RESPONSE_ID, info.id)
+      .strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, info.finishReasons)
+      .int(ATTR_GEN_AI_USAGE_INPUT_TOKENS, info.inputTokens)
+      .int(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, info.outputTokens);
+    // The answering model names the exact version; the request may have used an alias.
+    const version = info.modelVersion ?? info.model;
+    if (typeof version === 'string' && version.length > 0) {
+      b.string(ATTR_LINEAGE_MODEL_VERSION, version).set(
+        ATTR_LINEAGE_MODEL_PINNED,
+        isPinnedModelName(version),
+      );
+    }
+    if (extra !== undefined) Object.assign(b.attributes, extra);
+    const output = info.output === undefined ? undefined : this.outputDigest(info.output);
+    b.set(ATTR_LINEAGE_OUTPUT_SHA256, output?.sha256);
+    if (this.captureContent && info.output !== undefined && !(info.output instanceof Uint8Array)) {
+      b.string(ATTR_GEN_AI_OUTPUT_MESSAGES, this.captured(info.output));
+    }
+    this.span.setAttributes(b.attributes);
+    if (!tracked || this.run === undefined) return;
+    const handle = new RecordedHandle('model_invocation', this.span.spanContext(), output?.sha256);
+    // Only an invocation that answered becomes the default contributor of a final output.
+    this.run.lastInvocation = handle;
+    if (output === undefined) return;
+    const toolCallIds = (info.toolCallIds ?? []).filter((id): id is string => typeof id === 'string');
+    this.run.track({ handle, text: output.text, toolCallIds });
+  }
+
+  private outputDigest(output: unknown) {
+    try {
+      return prepareContent(output, this.config.maxContentBytes);
+    } catch (error) {
+      reportDrop('openai instrumentation', `output hash omitted: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private captured(content: unknown): string | undefined {
+    try {
+      // Always JSON (a text answer becomes a JSON string), so consumers parse one format.
+      const text = JSON.stringify(content);
+      return typeof text === 'string' ? truncateUtf8(text, this.config.maxCaptureBytes) : undefined;
+    } catch (error) {
+      reportDrop('openai instrumentation', `content not captured: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+}
+
+/** The three request hashes, computed by the SDK's own rules (the rest of its attributes are dropped). */
+function requestHashes(request: Partial<ModelInvocationRequest>, config: LineageConfig): Attributes {
+  const all = requestAttributes(request, config).attributes;
+  const hashes: Attributes = {};
+  for (const key of HASH_ATTRIBUTES) if (all[key] !== undefined) hashes[key] = all[key];
+  return hashes;
+}
+
+const HASH_ATTRIBUTES = [
+  ATTR_LINEAGE_PROMPT_SYSTEM_SHA256,
+  ATTR_LINEAGE_INPUT_SHA256,
+  ATTR_LINEAGE_TOOLS_SHA256,
+] as const;
+
+/** `error.type`: the error's class name (`BadRequestError`, `APIConnectionError`, ...). */
+function errorType(error: unknown): string | undefined {
+  if (error instanceof Error) return error.constructor?.name || error.name;
+  return typeof error === 'object' && error !== null ? 'object' : typeof error;
+}

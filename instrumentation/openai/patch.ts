@@ -1,0 +1,133 @@
+import { type Attributes, context, type Tracer } from '@opentelemetry/api';
+import { reportFailure } from '../../src/report.js';
+import { observeApiPromise } from './api-promise.js';
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from './attributes.js';
+import { ChatStreamAccumulator, chatRequest, chatResponse } from './chat.js';
+import { embeddingsRequest, embeddingsResponse } from './embeddings.js';
+import { type InvocationRequest, type InvocationResponse, OpenAiInvocation } from './invocation.js';
+import { ResponsesStreamAccumulator, responsesRequest, responsesResponse } from './responses.js';
+import { observeStream } from './stream.js';
+import { type Dict, dict } from './types.js';
+
+/** The OpenAI APIs this instrumentation records. */
+export type OpenAiApi = 'chat' | 'responses' | 'embeddings';
+
+/** A resource method as the client defines it (`create(body, options)`). */
+export type CreateMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+/** What a patched method needs from the instrumentation at call time. */
+export interface PatchHost {
+  /** The tracer to start spans with (it can change with `setTracerProvider`). */
+  tracer(): Tracer;
+  /** Whether message content is captured. */
+  captureContent(): boolean;
+}
+
+/** Marks our wrappers (value: the wrapped original), so nothing is instrumented twice. */
+export const WRAPPED = Symbol.for('agent-lineage.instrumentation-openai.wrapped');
+
+/** True when the function is one of our wrappers. */
+export function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { [WRAPPED]?: unknown })[WRAPPED] !== undefined;
+}
+
+/**
+ * Wraps one `create` method. The original always runs with the caller's arguments and its
+ * return value (an `APIPromise`) is returned as the same object; failures while building
+ * telemetry are reported through diag and never reach the caller.
+ */
+export function patchCreate(api: OpenAiApi, original: CreateMethod, host: PatchHost): CreateMethod {
+  const patched = function create(this: unknown, ...args: unknown[]): unknown {
+    const params = dict(args[0]);
+    let invocation: OpenAiInvocation | undefined;
+    if (params !== undefined) {
+      try {
+        invocation = new OpenAiInvocation(
+          host.tracer(),
+          mapRequest(api, params, serverAttributes(this)),
+          context.active(),
+          host.captureContent(),
+        );
+      } catch (error) {
+        reportFailure(`openai instrumentation: starting ${api}`, error);
+      }
+    }
+    if (invocation === undefined) return original.apply(this, args);
+    const call = invocation;
+    let result: unknown;
+    try {
+      result = context.with(call.ctx, () => original.apply(this, args));
+    } catch (error) {
+      call.fail(error);
+      throw error;
+    }
+    try {
+      const streamed = params?.stream === true && api !== 'embeddings';
+      const observed = observeApiPromise(result, {
+        onValue: (value) =>
+          streamed ? followStream(api, call, value) : call.succeed(mapResponse(api, value)),
+        onError: (error) => call.fail(error),
+      });
+      if (!observed) call.end();
+    } catch (error) {
+      reportFailure(`openai instrumentation: observing ${api}`, error);
+      call.end();
+    }
+    return result;
+  };
+  Object.defineProperty(patched, WRAPPED, { value: original });
+  return patched;
+}
+
+function mapRequest(api: OpenAiApi, params: Dict, server: Attributes): InvocationRequest {
+  if (api === 'chat') return chatRequest(params, server);
+  if (api === 'responses') return responsesRequest(params, server);
+  return embeddingsRequest(params, server);
+}
+
+function mapResponse(api: OpenAiApi, value: unknown): InvocationResponse | undefined {
+  if (api === 'chat') return chatResponse(value);
+  if (api === 'responses') return responsesResponse(value);
+  return embeddingsResponse(value);
+}
+
+/** A stream request's value is a `Stream`: the span ends when the caller finishes reading it. */
+function followStream(api: OpenAiApi, call: OpenAiInvocation, value: unknown): void {
+  const acc = api === 'chat' ? new ChatStreamAccumulator() : new ResponsesStreamAccumulator();
+  const observed = observeStream(value, {
+    onChunk: (chunk) => {
+      if (acc.add(chunk)) call.firstToken();
+    },
+    onEnd: (error) => (error === undefined ? call.succeed(acc.result()) : call.fail(error)),
+  });
+  // Not a stream after all (or frozen): record it as a whole response.
+  if (!observed) call.succeed(mapResponse(api, value));
+}
+
+/** `server.address` / `server.port` of the client's base URL, parsed once per URL. */
+const serverCache = new Map<string, Attributes>();
+const SERVER_CACHE_LIMIT = 32;
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+function serverAttributes(resource: unknown): Attributes {
+  const client = (resource as { _client?: { baseURL?: unknown } } | null)?._client;
+  const baseURL = client?.baseURL;
+  if (typeof baseURL !== 'string') return NO_ATTRIBUTES;
+  let attributes = serverCache.get(baseURL);
+  if (attributes === undefined) {
+    attributes = parseServer(baseURL);
+    if (serverCache.size >= SERVER_CACHE_LIMIT) serverCache.clear();
+    serverCache.set(baseURL, attributes);
+  }
+  return attributes;
+}
+
+function parseServer(baseURL: string): Attributes {
+  try {
+    const url = new URL(baseURL);
+    const port = url.port === '' ? (url.protocol === 'http:' ? 80 : 443) : Number(url.port);
+    return Object.freeze({ [ATTR_SERVER_ADDRESS]: url.hostname, [ATTR_SERVER_PORT]: port });
+  } catch {
+    return NO_ATTRIBUTES;
+  }
+}
