@@ -65,7 +65,11 @@ try {
   const multi = await runMultiAgent({ openaiBaseURL: fake.baseURL, otlpUrl });
   console.log(`  multi-agent system run ${multi.runId}  output sha256 ${multi.outputSha256}`);
   console.log(`                     sub-agent runs ${multi.childRunIds.join(', ')}`);
-  const chain = await runLangChainAgent({ openaiBaseURL: fake.baseURL, otlpUrl, question: 'Where is order 1042?' });
+  const chain = await runLangChainAgent({
+    openaiBaseURL: fake.baseURL,
+    otlpUrl,
+    question: 'Where is order 1042?',
+  });
   console.log(`  LangChain agent    run ${chain.runId}  output sha256 ${chain.outputSha256}`);
 
   step('archiving the settled runs as PROV-O bundles');

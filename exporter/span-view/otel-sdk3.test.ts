@@ -102,12 +102,10 @@ describe.skipIf(DIR === undefined)('OpenTelemetry JS SDK 3.x ReadableSpan', () =
     const store = await openSqliteGraphStore({ path: ':memory:' });
     const exporter = new LineageSpanExporter({ pipeline: new IngestPipeline({ store }) });
     const provider = new sdk.TracerProvider({ spanProcessors: [new sdk.SimpleSpanProcessor({ exporter })] });
-    const root = provider
-      .getTracer('sdk3-test')
-      .startSpan('invoke_agent demo', {
-        root: true,
-        attributes: { 'lineage.span.type': 'run', 'gen_ai.agent.name': 'demo' },
-      });
+    const root = provider.getTracer('sdk3-test').startSpan('invoke_agent demo', {
+      root: true,
+      attributes: { 'lineage.span.type': 'run', 'gen_ai.agent.name': 'demo' },
+    });
     root.end();
     await provider.forceFlush();
     await exporter.forceFlush();
