@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { IntegrityLog } from '../../exporter/ledger/integrity-log.js';
 import type { ArchiveStore } from '../../exporter/ports/archive-store.js';
 import type { GraphStore, RunGraph } from '../../exporter/ports/graph-store.js';
 import type { AccessLog } from '../auth/access-log.js';
@@ -86,6 +87,12 @@ export interface ServiceDeps {
   readonly readiness: () => Promise<Readiness>;
   readonly integrityStatus: IntegrityStatusHook;
   readonly limits?: Partial<ApiLimits>;
+  /** The Merkle log: mounts checkpoint, proof, verify, attestation and erasure routes when present. */
+  readonly integrity?: {
+    readonly log: IntegrityLog;
+    readonly archive: Pick<ArchiveStore, 'get'>;
+    readonly includeContent: boolean;
+  };
 }
 
 /** The default integrity hook: nothing is anchored until the Merkle log exists. */

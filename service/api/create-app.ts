@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import { createIntegrityRouter } from '../integrity/integrity-router.js';
 import { createAuditReportService } from '../report/audit-report-service.js';
 import { DEFAULT_API_LIMITS, type ServiceDeps } from './app-deps.js';
 import { authenticate } from './authenticate.js';
@@ -21,6 +22,7 @@ export type AppDeps = Pick<
   | 'readiness'
   | 'integrityStatus'
   | 'limits'
+  | 'integrity'
 >;
 
 /**
@@ -78,6 +80,11 @@ export function createApp(deps: AppDeps): Express {
   const router = express.Router({ strict: false, caseSensitive: true });
   mountLineageRoutes(router, { lineage, reports, metrics: deps.metrics, limits, responder, state });
   app.use(router);
+  if (deps.integrity) {
+    app.use(
+      createIntegrityRouter({ ...deps.integrity, store: deps.store, prov: deps.prov, responder, state }),
+    );
+  }
 
   app.use((req) => {
     throw new ProblemError(

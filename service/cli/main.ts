@@ -9,6 +9,9 @@ Usage:
   agent-lineage keys add --file F --role engineering|compliance|auditor [--id NAME]
                          [--runs ID,ID] [--from ISO] [--to ISO]
                                      add an API key to an auth file and print its token once
+  agent-lineage verify --help         offline check of archived bundles, inclusion proofs,
+                                     signed checkpoints and attestations
+  agent-lineage log-key --help        print the public key that verifies signed checkpoints
   agent-lineage help
 
 serve options (each also as an environment variable):
@@ -97,6 +100,16 @@ export async function main(argv: string[]): Promise<void> {
       case 'keys':
         keys(rest);
         return;
+      case 'verify': {
+        const { runVerifyCommand } = await import('../integrity/verify-command.js');
+        process.exitCode = await runVerifyCommand(rest);
+        return;
+      }
+      case 'log-key': {
+        const { runLogKeyCommand } = await import('../integrity/log-key-command.js');
+        process.exitCode = await runLogKeyCommand(rest);
+        return;
+      }
       case undefined:
       case 'help':
       case '--help':

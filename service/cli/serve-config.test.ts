@@ -16,6 +16,7 @@ describe('serve configuration', () => {
       authFile: '/keys.json',
       settleSeconds: 5,
       captureContent: true,
+      logOrigin: 'agent-lineage.local/log',
     });
   });
 

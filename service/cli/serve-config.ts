@@ -31,6 +31,14 @@ export const serveConfigSchema = z
       .max(86_400, 'settle seconds must be at most one day')
       .default(30),
     captureContent: bool.default(false),
+    logOrigin: z
+      .string()
+      .regex(
+        /^[\x21-\x7e]+$/,
+        'log origin must be printable ASCII without spaces (it is the checkpoint origin line)',
+      )
+      .default('agent-lineage.local/log'),
+    logKey: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
     const ports = [
@@ -87,6 +95,18 @@ export const SERVE_SETTINGS = [
     flag: 'capture-content',
     env: 'LINEAGE_CAPTURE_CONTENT',
     help: 'keep captured content in graph and archive (default false)',
+  },
+  {
+    key: 'logOrigin',
+    flag: 'log-origin',
+    env: 'LINEAGE_LOG_ORIGIN',
+    help: 'origin line of signed log checkpoints (default agent-lineage.local/log)',
+  },
+  {
+    key: 'logKey',
+    flag: 'log-key',
+    env: 'LINEAGE_LOG_KEY',
+    help: 'log signing key file (default <data-dir>/log-signing.key, created at first start)',
   },
 ] as const;
 

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { RunFinaliser } from '../../exporter/finalise/run-finaliser.js';
+import { openIntegrityLog } from '../../exporter/ledger/integrity-log.js';
+import { surrogatingWriter } from '../../exporter/ledger/surrogate-subjects.js';
 import { startOtlpGrpcServer } from '../../exporter/otlp/grpc-server.js';
 import { startOtlpHttpServer } from '../../exporter/otlp/http-server.js';
 import { createOtlpReceiver } from '../../exporter/otlp/otlp-receiver.js';
@@ -14,11 +16,12 @@ import { runGraphToProvBundle } from '../../exporter/prov/run-graph-to-prov-bund
 import { serialiseBundle } from '../../exporter/prov/serialise-bundle.js';
 import { FsArchiveStore } from '../../exporter/stores/fs-archive/fs-archive-store.js';
 import { openSqliteGraphStore } from '../../exporter/stores/sqlite/sqlite-graph-store.js';
-import { notYetAnchored } from '../api/app-deps.js';
 import { createApp } from '../api/create-app.js';
 import { loadAuthFile } from '../auth/auth-file.js';
 import { FileAccessLog } from '../auth/file-access-log.js';
 import type { ServeConfig } from '../cli/serve-config.js';
+import { anchorAccessLog } from '../integrity/anchored-access-log.js';
+import { integrityStatusFromLog } from '../integrity/integrity-status.js';
 import { registerIngestMetrics } from './ingest-metrics.js';
 
 /** A running `agent-lineage serve`. */
@@ -26,6 +29,8 @@ export interface RunningServer {
   readonly apiUrl: string;
   readonly otlpHttpUrl: string;
   readonly otlpGrpcAddress: string;
+  /** Public key that verifies the log's signed checkpoints (C2SP note verifier key). */
+  readonly logVerifierKey: string;
   /** Finalises every settled run now (tests and the demo use it instead of waiting for the timer). */
   finaliseNow(settleMs?: number): Promise<number>;
   /** Graceful shutdown: stop accepting, finish in-flight batches, stop finalising, close stores. */
@@ -63,16 +68,43 @@ export async function startServer(
   });
   const store = await openSqliteGraphStore({ path: paths.database });
   const archive = new FsArchiveStore({ root: paths.archive });
-  const accessLog = await FileAccessLog.open(paths.accessLog);
+  const closers: (() => Promise<void>)[] = [() => store.close(), () => archive.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
+  };
+  let ledger: Awaited<ReturnType<typeof openIntegrityLog>>;
+  try {
+    ledger = await openIntegrityLog({
+      dataDir: paths.root,
+      origin: config.logOrigin,
+      ...(config.logKey ? { keyPath: config.logKey } : {}),
+    });
+  } catch (error) {
+    await closeAll();
+    throw new Error(
+      `cannot open the integrity log in ${paths.root} (--data-dir, --log-key): ${reason(error)}`,
+    );
+  }
+  closers.push(async () => ledger.close());
+  // Bundles archived just before a crash, but not yet logged, are appended now.
+  await ledger.appendMissingFromArchive(archive);
+  const accessLog = anchorAccessLog(await FileAccessLog.open(paths.accessLog), ledger);
   const metrics = new Registry();
-  const pipeline = new IngestPipeline({ store, captureContent: config.captureContent });
+  // Only surrogates of subject pseudonyms reach the graph, the archive and the log (GDPR erasure).
+  const pipeline = new IngestPipeline({
+    store: surrogatingWriter(store, ledger.subjects),
+    captureContent: config.captureContent,
+  });
   const ingestMetrics = registerIngestMetrics(metrics, pipeline.rejections);
   const finaliser = new RunFinaliser({
     store,
     archive,
     settleMs: config.settleSeconds * 1000,
     includeContent: config.captureContent,
-    onFinalised: (runs) => {
+    onFinalised: async (runs) => {
+      // Leaves for the batch plus one signed checkpoint, in one transaction.
+      await ledger.onFinalised(runs);
       ingestMetrics.runsFinalised.inc(runs.length);
     },
   });
@@ -114,18 +146,16 @@ export async function startServer(
               ? 'runs are failing to finalise'
               : 'the lineage store rejected the last write',
           },
-    integrityStatus: notYetAnchored,
+    integrityStatus: integrityStatusFromLog({
+      log: ledger,
+      store,
+      archive,
+      prov: { runGraphToProvBundle, serialiseBundle },
+      includeContent: config.captureContent,
+    }),
+    integrity: { log: ledger, archive, includeContent: config.captureContent },
   });
 
-  const closers: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse())
-      await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
-  };
-  closers.push(
-    () => store.close(),
-    () => archive.close(),
-  );
   try {
     const http = await bind(
       'OTLP HTTP',
@@ -169,10 +199,12 @@ export async function startServer(
     log(`  OTLP/gRPC   ${grpc.address}`);
     log(`  OTLP/HTTP   ${http.url}/v1/traces`);
     log(`  Lineage API ${apiUrl}`);
+    log(`  Log key     ${ledger.verifierKey()}`);
     return {
       apiUrl,
       otlpHttpUrl: http.url,
       otlpGrpcAddress: grpc.address,
+      logVerifierKey: ledger.verifierKey(),
       finaliseNow: (settleMs) => finaliser.tick(settleMs),
       close: closeAll,
     };
