@@ -62,24 +62,6 @@ describe('@arizeai/openinference-instrumentation-langchain → lineage', () => {
       // ids, as OpenInference OpenAI records them, an id join works too: see that test file.)
       'model-chain':
         'no tool-call ids recorded; the fed-back assistant message (content "" + tool_calls) is not hashed like an output, so the content join misses (read-span-facts.ts consumedContentSha256)',
-      // OpenInference LangChain sets `llm.model_name` from the *request* (invocation_params.model
-      // = "gpt-4o", an alias → pinned=false). The exact version is only inside `output.value`
-      // (LangChain LLMResult JSON): generations[0][0].message.kwargs.response_metadata.model_name
-      // = "gpt-4o-2024-08-06". Fix in exporter/mapping/read-model.ts `readModelFact`: for
-      // openinference LLM spans whose output.mime_type is application/json, take
-      // response_metadata.model_name from output.value as responseModel / modelVersion.
-      'model-invocations':
-        'llm.model_name is the request alias "gpt-4o"; the version is only in output.value …response_metadata.model_name (read-model.ts readModelFact)',
-      // OpenInference LangChain records `retrieval.documents.N.document.content` and
-      // `.document.metadata` (JSON, here {"id":"kb-refunds#0","source":…}) but never
-      // `.document.id` (LangChain Document.id is unset; the id lives in metadata). The mapping
-      // reads only `document.id`, so sourceId is missing (uri and content hash are there). Fix in
-      // exporter/mapping/read-data-sources.ts `fromOpenInferenceDocuments`: fall back to the
-      // metadata's `id` (then `doc_id` / `chunk_id`) the way `docUri` falls back for the URI.
-      'data-sources':
-        'documents have no retrieval.documents.N.document.id; the id is in document.metadata {"id":…} (read-data-sources.ts fromOpenInferenceDocuments)',
-      // Same cause: backward lineage does reach both document DataSources, but without their ids.
-      'backward-lineage': 'reaches both documents, but their sourceId is missing (see data-sources)',
     },
   });
 });

@@ -85,18 +85,6 @@ describe('@traceloop/instrumentation-langchain → lineage', () => {
       // (read generations[i][j].message.response_metadata.model_name).
       'model-invocations':
         'gen_ai.response.model is the request alias "gpt-4o"; Traceloop never emits the version (upstream gap, not mappable)',
-      // The tool span carries `gen_ai.operation.name = "execute_tool"` and `traceloop.span.kind =
-      // "task"`; exporter/mapping/detect-dialect.ts `openLlmetryType` returns 'run' for kind
-      // 'task' before it looks at gen_ai.operation.name, so the span is classified `other` (nested
-      // run) and yields no tool_output DataSource. Fix there: prefer byGenAiOperation when
-      // gen_ai.operation.name is execute_tool (or any model/retrieval op); and in
-      // read-data-sources.ts `toolName` accept traceloop.entity.name for kind 'task' too (here it
-      // is the class name "DynamicStructuredTool"; the real name and tool_call_id
-      // "call_…" are inside traceloop.entity.output, the ToolMessage JSON:
-      // kwargs.name / kwargs.tool_call_id).
-      'tool-output':
-        'execute_tool span has traceloop.span.kind="task" → classified other, not tool_call (detect-dialect.ts openLlmetryType)',
-      'backward-lineage': 'no tool_output DataSource to reach (see tool-output)',
       // Traceloop's LangChain handler records neither the tool calls of an output (its
       // gen_ai.output.messages has one text part, here "") nor tool_call ids on request messages, so
       // no id join is possible (and infer-edges.ts has no invocation→invocation id join anyway,

@@ -69,6 +69,8 @@ function openLlmetryType(view: SpanView): SpanRecord['spanType'] | undefined {
   }
   const kind = attrs[ATTR_TRACELOOP_SPAN_KIND];
   if (kind === 'tool') return 'tool_call';
+  // Traceloop's LangChain instrumentation marks tool runs as `task` + execute_tool.
+  if (attrs[ATTR_GEN_AI_OPERATION_NAME] === 'execute_tool') return 'tool_call';
   if (kind === 'workflow' || kind === 'agent' || kind === 'task') return 'run';
   const keys = Object.keys(attrs);
   if (keys.some((k) => k.startsWith('db.vector.query.'))) return 'retrieval';

@@ -51,6 +51,12 @@ function docUri(metadata: unknown): string | undefined {
   );
 }
 
+/** A document id kept in metadata (LangChain puts `id` there; OpenInference copies metadata verbatim). */
+function docIdFromMetadata(metadata: unknown): string | undefined {
+  const meta = typeof metadata === 'string' ? safeJson(metadata) : metadata;
+  return fieldStr(meta, 'id') ?? fieldStr(meta, 'doc_id') ?? fieldStr(meta, 'document_id');
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -172,7 +178,7 @@ function fromOpenInferenceDocuments(attrs: Attrs, prefix: string, ctx: Retrieval
   for (const [, g] of readIndexed(attrs, prefix)) {
     const f = fact('rag_chunk', {
       content: readStr(g, 'document.content'),
-      sourceId: readStr(g, 'document.id'),
+      sourceId: readStr(g, 'document.id') ?? docIdFromMetadata(g['document.metadata']),
       uri: docUri(g['document.metadata']),
       score: readNum(g, 'document.score'),
       ...ctx,
@@ -190,7 +196,7 @@ function fromVectorDbEvents(view: SpanView, ctx: RetrievalContext): DataSourceFa
     const a = event.attributes;
     const f = fact('rag_chunk', {
       content: readStr(a, 'db.query.result.document'),
-      sourceId: readStr(a, 'db.query.result.id'),
+      sourceId: readStr(a, 'db.query.result.id') ?? docIdFromMetadata(a['db.query.result.metadata']),
       uri: docUri(a['db.query.result.metadata']),
       score: readNum(a, 'db.query.result.score'),
       ...ctx,
@@ -223,7 +229,10 @@ function toolName(attrs: Attrs): string | undefined {
     readStr(attrs, ATTR_GEN_AI_TOOL_NAME) ??
     readStr(attrs, 'tool.name') ??
     readStr(attrs, 'tool_call.function.name') ??
-    (attrs['traceloop.span.kind'] === 'tool' ? readStr(attrs, 'traceloop.entity.name') : undefined)
+    (attrs['traceloop.span.kind'] === 'tool' ||
+    (attrs['traceloop.span.kind'] === 'task' && attrs['gen_ai.operation.name'] === 'execute_tool')
+      ? readStr(attrs, 'traceloop.entity.name')
+      : undefined)
   );
 }
 

@@ -132,6 +132,37 @@ function omitUndefined<T extends object>(obj: T): T {
  * hashes win; for foreign spans the input, system prompt, tools and output hashes are
  * computed from recorded content (content itself is returned for optional capture).
  */
+/**
+ * The model that answered, as LangChain reports it inside the serialised LLM result that
+ * OpenInference puts in `output.value` (its `llm.model_name` is only the requested alias):
+ * `generations[0][0].message.kwargs.response_metadata.model_name`, or `llm_output.model_name`.
+ */
+function langChainResponseModel(a: SpanView['attributes']): string | undefined {
+  const raw = readStr(a, 'output.value');
+  if (raw === undefined || !raw.startsWith('{') || raw.length > 1_000_000) return undefined;
+  let out: unknown;
+  try {
+    out = JSON.parse(raw);
+  } catch {
+    // Not JSON: plain-text output has no model name.
+    return undefined;
+  }
+  const pick = (v: unknown, ...path: (string | number)[]): unknown =>
+    path.reduce<unknown>(
+      (acc, k) => (acc && typeof acc === 'object' ? (acc as Record<string, unknown>)[k] : undefined),
+      v,
+    );
+  const message = pick(out, 'generations', 0, 0, 'message');
+  const candidates = [
+    pick(message, 'kwargs', 'response_metadata', 'model_name'),
+    pick(message, 'response_metadata', 'model_name'),
+    pick(out, 'llm_output', 'model_name'),
+    pick(out, 'llmOutput', 'model_name'),
+  ];
+  const found = candidates.find((c): c is string => typeof c === 'string' && c.length > 0 && c.length <= 256);
+  return found;
+}
+
 export function readModelFact(view: SpanView, messages: ChatMessages): ModelFact {
   const a = view.attributes;
   const invocation = readJson(a, 'llm.invocation_parameters');
@@ -139,7 +170,7 @@ export function readModelFact(view: SpanView, messages: ChatMessages): ModelFact
     readStr(a, ATTR_GEN_AI_REQUEST_MODEL) ??
     readStr(a, 'llm.model_name') ??
     readStr(a, 'embedding.model_name');
-  const responseModel = readStr(a, ATTR_GEN_AI_RESPONSE_MODEL);
+  const responseModel = readStr(a, ATTR_GEN_AI_RESPONSE_MODEL) ?? langChainResponseModel(a);
   const modelVersion = readStr(a, ATTR_LINEAGE_MODEL_VERSION) ?? responseModel ?? requestModel;
   const pinned =
     readBool(a, ATTR_LINEAGE_MODEL_PINNED) ?? (modelVersion ? looksPinned(modelVersion) : undefined);
