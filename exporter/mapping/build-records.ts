@@ -40,7 +40,12 @@ export class MappingRejection extends Error {
 /** Drops undefined values: node props hold only real values. */
 function props(values: Readonly<Record<string, PropValue | undefined>>): Record<string, PropValue> {
   const out: Record<string, PropValue> = {};
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = v;
+  // Object.keys visits the same keys in the same order as Object.entries did, without
+  // allocating a [key, value] array per prop (this runs for every node).
+  for (const k of Object.keys(values)) {
+    const v = values[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }
 
@@ -68,7 +73,8 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
   const t = view.traceId;
   const s = view.spanId;
   const inferred = facts.dialect !== 'lineage';
-  const base = { runId: t, spanId: s, startTimeMs: view.startTimeMs, endTimeMs: view.endTimeMs, inferred };
+  const startTimeMs = view.startTimeMs;
+  const endTimeMs = view.endTimeMs;
   const nodes: LineageNode[] = [];
   const edges: LineageEdge[] = [];
   const links: LinkIntent[] = [];
@@ -77,11 +83,16 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
   if (facts.run) {
     const r = facts.run;
     nodes.push({
-      ...base,
-      id: runNodeId(t),
-      kind: 'ExecutionRun',
+      // The common fields, written out (same order as before) rather than spread from one
+      // base object: a literal of fixed shape is cheaper to build, and this runs per node.
+      runId: t,
+      spanId: s,
+      startTimeMs,
+      endTimeMs,
       // A root that is not a recorded run span only stands in for the run.
       inferred: inferred || facts.spanType !== 'run',
+      id: runNodeId(t),
+      kind: 'ExecutionRun',
       props: props({
         agentName: r.agentName,
         agentId: r.agentId,
@@ -101,7 +112,11 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
     const m = facts.model;
     const mi = modelInvocationNodeId(t, s);
     nodes.push({
-      ...base,
+      runId: t,
+      spanId: s,
+      startTimeMs,
+      endTimeMs,
+      inferred,
       id: mi,
       kind: 'ModelInvocation',
       props: props({
@@ -133,7 +148,11 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
     if (m.output) {
       const art = artifactNodeId(t, s);
       nodes.push({
-        ...base,
+        runId: t,
+        spanId: s,
+        startTimeMs,
+        endTimeMs,
+        inferred,
         id: art,
         kind: 'IntermediateArtifact',
         sha256: m.output.sha256,
@@ -153,7 +172,11 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
 
   facts.dataSources.forEach((d, n) => {
     nodes.push({
-      ...base,
+      runId: t,
+      spanId: s,
+      startTimeMs,
+      endTimeMs,
+      inferred,
       id: dataSourceNodeId(t, s, n),
       kind: 'DataSource',
       sha256: d.hash.sha256,
@@ -186,7 +209,11 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
     }
     const o = facts.output;
     nodes.push({
-      ...base,
+      runId: t,
+      spanId: s,
+      startTimeMs,
+      endTimeMs,
+      inferred,
       id: finalOutputNodeId(t, s),
       kind: 'FinalOutput',
       sha256: o.hash.sha256,

@@ -25,6 +25,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** The value when it is a lowercase hex SHA-256 (as our attributes carry), else undefined. */
 export function asSha256(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
+  // Recorded hashes are already lowercase (our SDK writes them so): skip the copy then.
+  if (SHA256_HEX.test(value)) return value;
   const lower = value.toLowerCase();
   return SHA256_HEX.test(lower) ? lower : undefined;
 }

@@ -43,7 +43,12 @@ function dedupe<T extends { readonly inferred?: boolean; readonly startTimeMs?: 
     const seen = byId.get(k);
     byId.set(k, seen === undefined ? item : preferred(seen, item));
   }
-  return [...byId.entries()].sort((x, y) => compareStrings(x[0], y[0])).map(([, v]) => v);
+  // Array#sort without a comparator orders strings by UTF-16 code units, as compareStrings
+  // does, but on V8's native path with no JS callback per comparison (a batch has ~1,600 ids).
+  const keys = [...byId.keys()].sort();
+  const out: T[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = byId.get(keys[i] as string) as T;
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { edgeId, resolveLink } from '../../mapping/resolve-link.js';
+import { resolveLink } from '../../mapping/resolve-link.js';
 import type { LineageEdge, LineageNode, LinkIntent, MappedBatch } from '../../model/lineage-record.js';
 import type { WriteResult } from '../../ports/graph-store.js';
 import { encodeNodeId } from './node-id-codec.js';
@@ -27,6 +27,23 @@ interface RunTouch {
   versions?: Set<string>;
   /** Model name → earliest invocation time in this batch. */
   models?: Map<string, number>;
+}
+
+/**
+ * Whether the edge's id is the default `{type}:{from}>{to}` (edgeId in
+ * mapping/resolve-link.ts), checked piecewise so the common case builds no string per edge.
+ */
+function isDefaultEdgeId(edge: LineageEdge): boolean {
+  const { id, type, from, to } = edge;
+  if (id.length !== type.length + from.length + to.length + 2) return false;
+  const toAt = type.length + from.length + 2;
+  return (
+    id.startsWith(type) &&
+    id.charCodeAt(type.length) === 58 /* ':' */ &&
+    id.startsWith(from, type.length + 1) &&
+    id.charCodeAt(toAt - 1) === 62 /* '>' */ &&
+    id.startsWith(to, toAt)
+  );
 }
 
 /** Model names a ModelInvocation can be found by. */
@@ -59,7 +76,12 @@ export class BatchWriter {
   readonly #spanRows: RowBuffer;
   readonly #spanIds = new Map<number, Set<string>>();
   readonly #freshNids = new Set<number>();
-  readonly #edgeKeys = new Set<string>();
+  /**
+   * Edges written by this batch: from nid → to nid → bitmask of edge type codes. Numeric
+   * keys instead of a `${from}|${type}|${to}` string per edge (number→string conversion and
+   * hashing of a fresh string were visible per edge in profiles).
+   */
+  readonly #edgeKeys = new Map<number, Map<number, number>>();
   readonly #touched = new Map<number, RunTouch>();
   #lastTouch: RunTouch | undefined;
   readonly #batchSpanNodes = new Map<string, LineageNode[]>();
@@ -113,7 +135,8 @@ export class BatchWriter {
     this.#nowMs = nowMs;
     // A re-delivered intent may still sit in pending_links; only then is a delete needed.
     this.#pendingMayExist = this.#s.anyPending.get() !== undefined;
-    const freshSpanKeys: Array<[string, string]> = [];
+    // The span or node records themselves (they carry runId and spanId): no tuple per record.
+    const freshSpanKeys: Array<{ readonly runId: string; readonly spanId: string }> = [];
     const freshNodeIds: string[] = [];
 
     for (const span of batch.spans) {
@@ -126,13 +149,20 @@ export class BatchWriter {
         const { runId: _run, spanId: _span, ...rest } = span;
         this.#spanRows.add(rid, span.spanId, SPAN_TYPE_CODE[span.spanType] ?? 6, JSON.stringify(rest));
         t.fresh = true;
-        freshSpanKeys.push([span.runId, span.spanId]);
+        freshSpanKeys.push(span);
       }
       if (span.isRoot) t.rootSeen = true;
     }
 
     // Link resolution checks stored spans: write them before anything reads.
     this.#spanRows.flush();
+
+    const sourceIds: string[] = [];
+    for (const node of batch.nodes) {
+      // Same key as srcFor below: a DataSource without lineage.datasource.id is found by its node id.
+      if (node.kind === 'DataSource') sourceIds.push(str(node.props.sourceId) ?? node.id);
+    }
+    this.#store.internSources(sourceIds, this.#srcs);
 
     for (const node of batch.nodes) {
       const t = this.#touch(node.runId, node.startTimeMs);
@@ -170,7 +200,7 @@ export class BatchWriter {
         this.#nodesWritten++;
         t.fresh = true;
         freshNodeIds.push(node.id);
-        freshSpanKeys.push([node.runId, node.spanId]);
+        freshSpanKeys.push(node);
         if (src !== null) {
           this.#openRows.add(src, nid);
           this.openSources++;
@@ -203,7 +233,7 @@ export class BatchWriter {
 
     if (freshSpanKeys.length > 0 && (this.#pendingMayExist || this.#s.anyPending.get() !== undefined)) {
       const seen = new Set<string>();
-      for (const [runId, spanId] of freshSpanKeys) {
+      for (const { runId, spanId } of freshSpanKeys) {
         const key = `${runId}\u0000${spanId}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -338,9 +368,14 @@ export class BatchWriter {
       return;
     }
     // The same edge from the mapping and from a resolved link: the first one in the batch wins.
-    const key = `${from}|${type}|${to}`;
-    if (this.#edgeKeys.has(key)) return;
-    this.#edgeKeys.add(key);
+    let targets = this.#edgeKeys.get(from);
+    if (targets === undefined) {
+      targets = new Map();
+      this.#edgeKeys.set(from, targets);
+    }
+    const types = targets.get(to) ?? 0;
+    if ((types & (1 << type)) !== 0) return;
+    targets.set(to, types | (1 << type));
     const t = this.#touch(edge.runId, edge.timeMs ?? this.#nowMs);
     const rid = t.rid;
     const row: SqlValue[] = [
@@ -350,7 +385,7 @@ export class BatchWriter {
       rid,
       edge.inferred ? 1 : 0,
       edge.timeMs ?? null,
-      edge.id === edgeId(edge.type, edge.from, edge.to) ? null : edge.id,
+      isDefaultEdgeId(edge) ? null : edge.id,
       recordSha256(canonicalEdgeJson(edge)),
     ];
     if (this.#freshNids.has(from) || this.#freshNids.has(to)) {

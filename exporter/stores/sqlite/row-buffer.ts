@@ -1,5 +1,8 @@
 import type { SqlDatabase, SqlStatement, SqlValue } from './sqlite-driver.js';
 
+/** Chunk sizes for the rows left after full chunks: a small fixed set, so few statements are prepared. */
+const REMAINDER_SIZES = [25, 10, 5, 1] as const;
+
 /**
  * Buffers rows for one INSERT and writes them CHUNK rows per statement execution
  * (multi-row VALUES). Per-statement overhead (binding, VDBE start-up, crossing into the
@@ -49,14 +52,13 @@ export class RowBuffer {
     const values = this.#values;
     this.#values = [];
     if (rows === RowBuffer.CHUNK) {
-      this.#statement(rows).run(...values);
+      this.#statement(rows).runValues(values);
       return;
     }
-    // Remainders use a chunk size from a small fixed set, so few statements are prepared.
     let offset = 0;
-    for (const size of [25, 10, 5, 1]) {
+    for (const size of REMAINDER_SIZES) {
       while (rows - offset / this.#columns >= size) {
-        this.#statement(size).run(...values.slice(offset, offset + size * this.#columns));
+        this.#statement(size).runValues(values.slice(offset, offset + size * this.#columns));
         offset += size * this.#columns;
       }
     }

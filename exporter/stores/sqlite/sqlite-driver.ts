@@ -22,6 +22,12 @@ export interface RunResult {
 /** A prepared statement. */
 export interface SqlStatement {
   run(...params: SqlValue[]): RunResult;
+  /**
+   * Runs the statement with positional parameters taken from an array, without reporting
+   * the outcome. For multi-row inserts with hundreds of parameters: it spares spreading
+   * them into arguments twice (caller → wrapper → driver) and building a RunResult.
+   */
+  runValues(params: readonly SqlValue[]): void;
   get(...params: SqlValue[]): SqlRow | undefined;
   all(...params: SqlValue[]): SqlRow[];
   iterate(...params: SqlValue[]): IterableIterator<SqlRow>;
@@ -79,12 +85,21 @@ export function selectSqliteDriver(env: NodeJS.ProcessEnv = process.env): Sqlite
   return hasNodeSqlite() ? 'node:sqlite' : 'better-sqlite3';
 }
 
-function wrapStatement(stmt: NativeStatement): SqlStatement {
+function wrapStatement(stmt: NativeStatement, driver: SqliteDriverName): SqlStatement {
   return {
     run: (...params) => {
       const r = stmt.run(...params);
       return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
     },
+    // better-sqlite3 binds an array argument as the anonymous parameters; node:sqlite does not.
+    runValues:
+      driver === 'better-sqlite3'
+        ? (params) => {
+            stmt.run(params as unknown as SqlValue);
+          }
+        : (params) => {
+            stmt.run(...params);
+          },
     get: (...params) => stmt.get(...params) as SqlRow | undefined,
     all: (...params) => stmt.all(...params) as SqlRow[],
     iterate: (...params) => stmt.iterate(...params) as IterableIterator<SqlRow>,
@@ -98,7 +113,7 @@ function wrapDatabase(db: NativeDatabase, driver: SqliteDriverName): SqlDatabase
     exec: (sql) => {
       db.exec(sql);
     },
-    prepare: (sql) => wrapStatement(db.prepare(sql)),
+    prepare: (sql) => wrapStatement(db.prepare(sql), driver),
     transaction: <T>(fn: () => T): T => {
       // Nested calls join the outer transaction (one batch = one transaction).
       if (depth > 0) return fn();
