@@ -30,9 +30,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { RunFinaliser } from '../exporter/finalise/run-finaliser.js';
+import { openIntegrityLog } from '../exporter/ledger/integrity-log.js';
 import { mapSpans } from '../exporter/mapping/map-spans.js';
 import type { ReadableSpanLike } from '../exporter/span-view/from-readable-span.js';
 import { readableSpansToViews } from '../exporter/span-view/from-readable-span.js';
+import { FsArchiveStore } from '../exporter/stores/fs-archive/fs-archive-store.js';
 import { openSqliteGraphStore } from '../exporter/stores/sqlite/sqlite-graph-store.js';
 import { seededRandom } from '../exporter/stores/test-support/lineage-fixtures.js';
 
@@ -46,6 +49,8 @@ const { values } = parseArgs({
     synchronous: { type: 'string', default: 'FULL' },
     corpus: { type: 'string', default: '100000' },
     'wal-pages': { type: 'string', default: '10000' },
+    'log-spans': { type: 'string' },
+    'log-rounds': { type: 'string' },
   },
 });
 const targetSpans = Number(values.spans ?? (values.quick ? '30000' : '200000'));
@@ -315,10 +320,10 @@ interface BuildStats {
 }
 
 /** Generates span batches lazily (as an exporter receives them), so no giant heap distorts GC. */
-function* generateBatches(stats: BuildStats): Generator<ReadableSpanLike[]> {
+function* generateBatches(stats: BuildStats, limit = targetSpans): Generator<ReadableSpanLike[]> {
   let pending: ReadableSpanLike[] = [];
   let previous: BuiltRun | undefined;
-  while (stats.spans < targetSpans) {
+  while (stats.spans < limit) {
     const steps = 4 + Math.floor(rnd() * 10); // 11..29 spans per run
     const run = buildRun(stats.runs, steps, stats.runs % 5 === 4 ? previous?.toolSpan : undefined);
     previous = run;
@@ -453,7 +458,99 @@ async function main(): Promise<void> {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+/**
+ * Issue 6: the integrity log's cost on ingest. The same pre-built batches go through
+ * normalise → map → durable store with the run finaliser archiving settled runs every ten
+ * batches (PROV-O bundle, write-once file, markFinalised), once without and once with the
+ * Merkle log appending the finalised bundles and signing a checkpoint per finalisation
+ * batch. Arms alternate over rounds in this one process; medians are reported.
+ */
+async function ingestWithFinalisation(batches: readonly ReadableSpanLike[][], withLog: boolean) {
+  const d = mkdtempSync(join(tmpdir(), 'lineage-ingest-log-'));
+  const store = await openSqliteGraphStore({
+    path: join(d, 'lineage.db'),
+    synchronous,
+    walAutocheckpoint: walPages,
+  });
+  const archive = new FsArchiveStore({ root: join(d, 'archive') });
+  const ledger = withLog
+    ? await openIntegrityLog({ dataDir: d, origin: 'bench.agent-lineage.dev/log' })
+    : undefined;
+  const finaliser = new RunFinaliser({
+    store,
+    archive,
+    settleMs: 0,
+    ...(ledger ? { onFinalised: (runs) => ledger.onFinalised(runs) } : {}),
+  });
+  let spans = 0;
+  let runs = 0;
+  const c0 = cpuMicrosNow();
+  const t0 = performance.now();
+  for (let i = 0; i < batches.length; i++) {
+    const batch = batches[i]!;
+    const mapped = mapSpans(readableSpansToViews(batch).views, { captureContent: false });
+    await store.writeBatch(mapped, Date.now());
+    spans += batch.length;
+    if (i % 10 === 9) runs += await finaliser.tick(0);
+  }
+  runs += await finaliser.tick(0);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = (cpuMicrosNow() - c0) / 1e6;
+  const logLeaves = ledger?.view().size;
+  ledger?.close();
+  await store.close();
+  await archive.close();
+  rmSync(d, { recursive: true, force: true });
+  return { spans, runs, seconds, cpuSeconds, logLeaves };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function logOnOff(): Promise<void> {
+  const limit = Number(values['log-spans'] ?? (values.quick ? '5000' : '20000'));
+  const rounds = Number(values['log-rounds'] ?? (values.quick ? '1' : '3'));
+  const batches = [...generateBatches({ spans: 0, runs: 0, batches: 0 }, limit)];
+  const off: number[] = [];
+  const on: number[] = [];
+  const ratios: number[] = [];
+  let sample: Awaited<ReturnType<typeof ingestWithFinalisation>> | undefined;
+  for (let r = 0; r < rounds; r++) {
+    process.stderr.write(`  log on/off round ${r + 1}/${rounds}\n`);
+    // Swap the order every round so drift on a shared machine hits both arms alike.
+    const first = r % 2 === 0;
+    const a = await ingestWithFinalisation(batches, !first);
+    const b = await ingestWithFinalisation(batches, first);
+    const [withoutLog, withLog] = first ? [a, b] : [b, a];
+    off.push(withoutLog.spans / withoutLog.cpuSeconds);
+    on.push(withLog.spans / withLog.cpuSeconds);
+    ratios.push(withLog.spans / withLog.cpuSeconds / (withoutLog.spans / withoutLog.cpuSeconds));
+    sample = withLog;
+  }
+  const result = {
+    bench: 'ingest-log-on-off',
+    path: 'normalise → map → durable SQLite, RunFinaliser every 10 batches (PROV bundle + archive + markFinalised), with vs without the Merkle log',
+    node: process.version,
+    spans: sample?.spans,
+    runsFinalised: sample?.runs,
+    logLeaves: sample?.logLeaves,
+    rounds,
+    spansPerCpuSecondLogOff: Math.round(median(off)),
+    spansPerCpuSecondLogOn: Math.round(median(on)),
+    throughputWithLogVsWithout: Number(median(ratios).toFixed(3)),
+    logCostShare: Number((1 - median(ratios)).toFixed(3)),
+    target: { maxLogCostShare: 0.1, met: 1 - median(ratios) <= 0.1 },
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main()
+  .then(() => logOnOff())
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });

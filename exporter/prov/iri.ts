@@ -12,7 +12,11 @@ const utf8 = new TextEncoder();
  * empty string becomes `~`, which no other input produces. A lone surrogate is encoded
  * as U+FFFD (TextEncoder), the only collision possible.
  */
+const ALL_UNRESERVED = /^[A-Za-z0-9._:-]+$/;
+
 export function encodeIriSegment(value: string): string {
+  // Most ids (hex trace/span ids joined by ':') need no escaping: skip the per-character walk.
+  if (ALL_UNRESERVED.test(value) && !/^\.+$/.test(value)) return value;
   let out = '';
   for (const ch of value) {
     if (UNRESERVED.test(ch)) {

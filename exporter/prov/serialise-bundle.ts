@@ -1,4 +1,4 @@
-import canonicalize from 'canonicalize';
+import { canonicalJson } from '../hashing/canonical-json.js';
 import type { ProvBundleDocument } from './prov-document.js';
 
 const utf8 = new TextEncoder();
@@ -9,7 +9,7 @@ const utf8 = new TextEncoder();
  * the same document on any machine. JCS is valid JSON, hence valid JSON-LD.
  */
 export function serialiseBundle(doc: ProvBundleDocument): Uint8Array {
-  const text = canonicalize(doc);
-  if (text === undefined) throw new TypeError('bundle cannot be serialised as JSON');
-  return utf8.encode(text);
+  // The exporter's own JCS serialiser: same bytes as the `canonicalize` package (held equal
+  // by tests) at about twice the speed, which finalisation throughput depends on.
+  return utf8.encode(canonicalJson(doc));
 }
