@@ -23,7 +23,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -423,18 +423,23 @@ function procMemoryKb(pid: number): { rss: number; hwm: number } {
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }
 
-/** `agent-lineage serve` from source as a child process; resolves with its OTLP/HTTP port. */
+/**
+ * `agent-lineage serve` as a child process; resolves with its OTLP/HTTP port. It runs the
+ * built CLI (bin/agent-lineage.js → dist/, built by `npm ci`), as users run it: running the
+ * sources through tsx would add its transpiler's memory to the RSS measured.
+ */
 async function spawnServe(
   dataDir: string,
   authFile: string,
 ): Promise<{ child: ChildProcess; httpPort: number }> {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'service', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm ci does it) before bench:receiver');
+  }
   const child = spawn(
     process.execPath,
     [
       ...SERVE_NODE_FLAGS,
-      '--import',
-      'tsx',
-      'service/cli/run.ts',
+      'bin/agent-lineage.js',
       'serve',
       '--data-dir',
       dataDir,
@@ -498,7 +503,8 @@ async function runEndToEnd(payloads: readonly PayloadTemplate[]) {
     const storedSpans = Number(db.prepare('SELECT count(*) AS n FROM spans').get()?.n ?? 0);
     db.close();
     return {
-      server: 'agent-lineage serve (service/cli/run.ts): SQLite synchronous=FULL, WAL, finaliser on',
+      server:
+        'agent-lineage serve (bin/agent-lineage.js, built dist/): SQLite synchronous=FULL, WAL, finaliser on',
       nodeFlags: SERVE_NODE_FLAGS,
       decodeOnlyNodeFlags: ['--max-semi-space-size=64'],
       decodeOnlySpansPerSec: measured.decodeOnlySpansPerSec,

@@ -86,6 +86,9 @@ describe('npm run demo', () => {
       '/lineage/models/',
       '/lineage/datasources/',
       '/lineage/audit-report',
+      '/lineage/log/checkpoint',
+      '/verify',
+      '/attestation',
       '/healthz',
       '/readyz',
       '/metrics',
@@ -104,7 +107,7 @@ describe('npm run demo', () => {
       )
       .filter((line) => line.trim().startsWith('curl '))
       .flatMap((line) => line.split(';').map((c) => c.trim()));
-    expect(commands.length).toBe(9);
+    expect(commands.length).toBe(12);
     for (const command of commands) {
       // -f fails on HTTP errors; the body goes to a file so binary PDFs do not clutter the output.
       const { stdout } = await run(
@@ -120,5 +123,23 @@ describe('npm run demo', () => {
       );
       expect(stdout, command).toMatch(/^2\d\d$/);
     }
+  }, 60_000);
+
+  it('the printed offline verify command verifies the archive against the signed log', async () => {
+    const line = output.split('\n').find((l) => l.includes('npx agent-lineage verify'));
+    expect(line).toBeDefined();
+    // Same arguments, run from source: dist/ (what npx runs) is only built by `npm ci`.
+    const args = line!
+      .replace(/^.*npx agent-lineage verify/, '')
+      .trim()
+      .split(/\s+/);
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'service/cli/run.ts', 'verify', ...args, '--no-progress'],
+      {
+        cwd: join(import.meta.dirname, '..'),
+      },
+    );
+    expect(stdout).toMatch(/^OK: \d+ bundle\(s\)/m);
   }, 60_000);
 });

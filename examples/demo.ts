@@ -98,6 +98,13 @@ try {
   curl -s ${auth.replace(token, '$LINEAGE_TOKEN')} -H 'content-type: application/json' \\
     -d '{"runIds":["${rag.runId}","${multi.runId}","${chain.runId}"]}' -o audit-report.pdf ${api}/lineage/audit-report
 
+  # tamper evidence: signed log checkpoint, a run's verification, a signed output attestation
+  curl -s ${auth.replace(token, '$LINEAGE_TOKEN')} ${api}/lineage/log/checkpoint
+  curl -s ${auth.replace(token, '$LINEAGE_TOKEN')} ${api}/lineage/runs/${rag.runId}/verify
+  curl -s ${auth.replace(token, '$LINEAGE_TOKEN')} '${api}/lineage/outputs/${rag.outputSha256}/attestation?runId=${rag.runId}'
+  # offline, without the server:
+  #   npx agent-lineage verify --key ${join(dataDir, 'log-verifier.pub')} --log ${join(dataDir, 'ledger.db')} --archive ${join(dataDir, 'archive')}
+
   # health, readiness and Prometheus metrics
   curl -s ${api}/healthz; curl -s ${api}/readyz
   curl -s ${auth.replace(token, '$LINEAGE_TOKEN')} ${api}/metrics

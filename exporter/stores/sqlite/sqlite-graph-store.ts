@@ -56,6 +56,8 @@ export interface SqliteGraphStoreOptions {
   readonly maxWalkDepth?: number;
   /** Bytes of the database file to memory-map for reads (default 256 MiB; 0 disables). */
   readonly mmapBytes?: number;
+  /** SQLite page cache size (default 64 MiB); a smaller cache lowers the server's memory. */
+  readonly cacheBytes?: number;
   /** ds_open_recent rows that trigger a bulk merge into ds_open (default 20,000; see schema). */
   readonly openMergeThreshold?: number;
 }
@@ -822,7 +824,7 @@ export async function openSqliteGraphStore(options: SqliteGraphStoreOptions): Pr
     }
     db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpoint ?? 10_000))}`);
-    db.exec('PRAGMA cache_size = -65536');
+    db.exec(`PRAGMA cache_size = -${Math.max(1024, Math.floor((options.cacheBytes ?? 67_108_864) / 1024))}`);
     // Reads through a memory map skip a pread per page miss (queries walk pages of many runs).
     db.exec(`PRAGMA mmap_size = ${Math.max(0, Math.floor(options.mmapBytes ?? 268_435_456))}`);
     db.exec('PRAGMA temp_store = MEMORY');
