@@ -58,7 +58,7 @@ describe('multi-agent lineage through the Lineage API', () => {
     const outputs = graph.nodes.filter((n) => n.kind === 'FinalOutput');
     expect(outputs.map((o) => o.sha256)).toEqual([result.outputSha256]);
     expect(outputs[0]?.props.channel).toBe('email');
-    expect(String(outputs[0]?.props.recipient)).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(String(outputs[0]?.props.recipient)).toMatch(/^surrogate:[0-9a-f]{32,}$/); // serve keeps only random surrogates of subject pseudonyms (GDPR erasure)
   });
 
   it('links each sub-agent run spawned_by the orchestrator tool call that asked it', async () => {

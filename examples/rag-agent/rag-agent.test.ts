@@ -56,7 +56,7 @@ describe('RAG agent lineage through the Lineage API', () => {
       agentVersion: '1.0.0',
       trigger: 'user',
     });
-    expect(String(run?.props.actor)).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(String(run?.props.actor)).toMatch(/^surrogate:[0-9a-f]{32,}$/); // serve keeps only random surrogates of subject pseudonyms (GDPR erasure)
 
     const chats = ofKind('ModelInvocation').filter((n) => n.props.operation === 'chat');
     expect(chats).toHaveLength(2);
@@ -87,7 +87,7 @@ describe('RAG agent lineage through the Lineage API', () => {
     expect(outputs).toHaveLength(1);
     expect(outputs[0]?.sha256).toBe(result.outputSha256);
     expect(outputs[0]?.props.channel).toBe('chat_ui');
-    expect(String(outputs[0]?.props.recipient)).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(String(outputs[0]?.props.recipient)).toMatch(/^surrogate:[0-9a-f]{32,}$/); // serve keeps only random surrogates of subject pseudonyms (GDPR erasure)
   });
 
   it('links the answer to the final model call, and that call to the chunks and the tool output', () => {
