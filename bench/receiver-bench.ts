@@ -54,7 +54,9 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
  * Node flags of the `serve` child; the recommended young generation by default (DESIGN.md §9).
  * Override with BENCH_SERVE_NODE_FLAGS (space-separated) to see the speed/RSS trade-off.
  */
-const SERVE_NODE_FLAGS = (process.env.BENCH_SERVE_NODE_FLAGS ?? '--max-semi-space-size=64')
+const SERVE_NODE_FLAGS = (
+  process.env.BENCH_SERVE_NODE_FLAGS ?? '--max-semi-space-size=64 --max-old-space-size=256'
+)
   .split(' ')
   .filter(Boolean);
 

@@ -56,8 +56,24 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const logger = options.logger ?? console;
   const running = new Set<Promise<unknown>>();
   let closing = false;
+  let bytesInFlight = 0;
 
   async function exportTraces(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult> {
+    // Decoded OTLP takes several times its size in heap: bound what is decoded at once.
+    if (bytesInFlight > 0 && bytesInFlight + body.byteLength > limits.maxInFlightBytes) {
+      throw new UnavailableError(
+        `receiver busy: ${bytesInFlight} request bytes already being ingested (limit ${limits.maxInFlightBytes}); retry`,
+      );
+    }
+    bytesInFlight += body.byteLength;
+    try {
+      return await decodeAndIngest(body, encoding);
+    } finally {
+      bytesInFlight -= body.byteLength;
+    }
+  }
+
+  async function decodeAndIngest(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult> {
     const request = encoding === 'json' ? decodeTraceRequestJson(body) : decodeTraceRequestProtobuf(body);
     const spans = checkTraceRequestLimits(request, limits);
     // An empty request is a valid export with nothing to commit.

@@ -4,8 +4,12 @@ import { z } from 'zod';
  * Defaults, chosen for a Collector in front of the receiver:
  * - 16 MiB on the wire: the Collector's own OTLP/HTTP default is 20 MiB, and its batch
  *   processor sends far less; gRPC's usual default is 4 MiB.
- * - 64 MiB decompressed: OTLP protobuf compresses ~5-10x; the bound is what keeps a gzip bomb
- *   from exhausting memory.
+ * - 16 MiB decompressed: the bound that keeps a gzip bomb from exhausting memory. Decoded,
+ *   mapped OTLP takes about 7x its protobuf size in heap (measured: 30 MiB → 212 MiB), so a
+ *   16 MiB request needs ~110 MiB, within the 256 MiB old-space cap `serve` runs with.
+ * - 24 MiB of request bodies decoded at once (one maximal request plus small ones); more →
+ *   UNAVAILABLE / 503 with Retry-After, which the Collector retries. This, not the request
+ *   count, is what bounds the server's memory.
  * - 20,000 spans: above the Collector's default batch size (8,192); set the Collector's
  *   `send_batch_max_size` at or below this, since a refused batch is not retried.
  * - 1,024 attributes per span, event, link, resource or scope: the SDK default limit is 128,
@@ -15,7 +19,8 @@ import { z } from 'zod';
  */
 export const DEFAULT_RECEIVER_LIMITS = {
   maxRequestBytes: 16 * 1024 * 1024,
-  maxDecompressedBytes: 64 * 1024 * 1024,
+  maxDecompressedBytes: 16 * 1024 * 1024,
+  maxInFlightBytes: 24 * 1024 * 1024,
   maxSpansPerRequest: 20_000,
   maxAttributesPerSpan: 1024,
   maxAttributeValueLength: 128 * 1024,
@@ -38,6 +43,11 @@ export const receiverLimitsSchema = z
     maxAttributesPerSpan: positiveInt.default(DEFAULT_RECEIVER_LIMITS.maxAttributesPerSpan),
     /** Longest string (UTF-16 code units) or bytes attribute value, also inside arrays and kvlists. */
     maxAttributeValueLength: positiveInt.default(DEFAULT_RECEIVER_LIMITS.maxAttributeValueLength),
+    /**
+     * Decompressed request bytes being decoded or ingested at once; a request that would go
+     * over → UNAVAILABLE / 503 (one request is always admitted, however large).
+     */
+    maxInFlightBytes: positiveInt.default(DEFAULT_RECEIVER_LIMITS.maxInFlightBytes),
     /** Requests being read, decoded or ingested at once; beyond this → UNAVAILABLE / 503. */
     maxInFlightRequests: positiveInt.default(DEFAULT_RECEIVER_LIMITS.maxInFlightRequests),
     /** Default back-off hint for UNAVAILABLE responses. */

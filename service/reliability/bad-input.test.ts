@@ -27,7 +27,7 @@ const PROTOBUF = 'application/x-protobuf';
 const GRPC_INVALID_ARGUMENT = 3;
 /** Receiver defaults (exporter/otlp/receiver-limits.ts) the oversized cases must exceed. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+const MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
 
 // Strings that mean something to SQL, Cypher, LIKE, JSON and shells; they must be data only.
 const SQL_CYPHER = `x'); DROP TABLE nodes; -- MATCH (n) DETACH DELETE n // $p {a:1} \`b\` "q" \\ */ /*`;

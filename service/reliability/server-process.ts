@@ -125,10 +125,18 @@ function exitOf(child: ChildProcess): Promise<number | NodeJS.Signals> {
 }
 
 function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  // The service is meant to run with a large young generation (DESIGN.md §9); test it that way.
+  // The V8 flags bin/agent-lineage.js gives `serve`: a large young generation (DESIGN.md §9)
+  // and the 256 MB old-space cap; test the service as it runs.
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', 'service/cli/run.ts', ...args],
+    [
+      '--max-semi-space-size=64',
+      '--max-old-space-size=256',
+      '--import',
+      'tsx',
+      'service/cli/run.ts',
+      ...args,
+    ],
     {
       cwd: REPO_ROOT,
       // Only what the CLI needs: a LINEAGE_* variable of the developer must not change the test.

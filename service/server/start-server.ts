@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
 import { RunFinaliser } from '../../exporter/finalise/run-finaliser.js';
 import { openIntegrityLog } from '../../exporter/ledger/integrity-log.js';
@@ -128,7 +129,12 @@ export async function startServer(
       const errorMessage = summariseRejections(result.rejected);
       return { rejectedSpans: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
     },
-    logger: { info: log, warn: log, error: log } as never,
+    logger: {
+      warn: (message, fields) =>
+        log(`warn: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),
+      error: (message, fields) =>
+        log(`error: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),
+    },
   });
 
   const app = createApp({
