@@ -254,10 +254,10 @@ export const ATTR_LINEAGE_CONTENT_SHA256 = 'lineage.content.sha256' as const;
 export const ATTR_LINEAGE_CONTENT_SIZE = 'lineage.content.size' as const;
 
 /**
- * The DataSource content itself. Only when content capture is on; truncated to the capture limit.
+ * The captured content itself (a DataSource's content on its lineage.datasource event, the delivered text on an output span). Only when content capture is on; truncated to the capture limit.
  *
  * Type: `string`. Requirement: opt_in.
- * Span types: retrieval, tool_call.
+ * Span types: retrieval, tool_call, output.
  */
 export const ATTR_LINEAGE_CONTENT = 'lineage.content' as const;
 

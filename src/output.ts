@@ -1,5 +1,6 @@
 import { context, INVALID_SPAN_CONTEXT, type Link, SpanKind } from '@opentelemetry/api';
 import {
+  ATTR_LINEAGE_CONTENT,
   ATTR_LINEAGE_OUTPUT_CHANNEL,
   ATTR_LINEAGE_OUTPUT_RECIPIENT,
   ATTR_LINEAGE_OUTPUT_SHA256,
@@ -9,7 +10,7 @@ import {
 } from '../semconv/index.js';
 import { AttributeBuilder } from './attributes.js';
 import { getConfig } from './config.js';
-import { prepareContent } from './content.js';
+import { type PreparedContent, prepareContent, truncateUtf8 } from './content.js';
 import { isLineageHandle, type LineageHandle, RecordedHandle } from './handles.js';
 import { edgeLink, explicitLinks, MAX_LINKS } from './inference.js';
 import { pseudonymize } from './pseudonym.js';
@@ -53,12 +54,18 @@ function emitOutput(raw: OutputOptions): LineageHandle {
   const config = getConfig();
   const options = asRecord(raw);
   const parent = context.active();
-  const sha256 = contentHash(options.content);
+  const prepared = prepareOutput(options.content, config.captureContent ? config.maxContentBytes : 0);
+  const sha256 = prepared?.sha256;
   const b = new AttributeBuilder(config.maxAttributeLength)
     .set(ATTR_LINEAGE_SPAN_TYPE, 'output')
     .set(ATTR_LINEAGE_OUTPUT_SHA256, sha256)
     .string(ATTR_LINEAGE_OUTPUT_CHANNEL, options.channel)
     .string(ATTR_LINEAGE_OUTPUT_RECIPIENT, pseudonymize(options.recipient, config.pseudonymKey));
+  // Content capture is opt-in: the delivered text itself (truncated), which the exporter
+  // encrypts with the recipient's key so erasing the recipient makes it unreadable.
+  if (config.captureContent && prepared?.text !== undefined) {
+    b.set(ATTR_LINEAGE_CONTENT, truncateUtf8(prepared.text, config.maxCaptureBytes));
+  }
   const channel = b.attributes[ATTR_LINEAGE_OUTPUT_CHANNEL];
   const links = contributorLinks(options.inputs, getRunState(parent)?.lastInvocation);
   if (options.supersedes !== undefined) {
@@ -85,13 +92,13 @@ function contributorLinks(inputs: unknown, lastInvocation: LineageHandle | undef
   return [edgeLink(lastInvocation.spanContext, LINK_TYPE_CONTRIBUTED_TO, lastInvocation.sha256, true)];
 }
 
-function contentHash(content: unknown): string | undefined {
+function prepareOutput(content: unknown, maxCopyBytes: number): PreparedContent | undefined {
   if (content === undefined) {
     reportDrop('recordOutput', 'content missing; the output is recorded without a hash');
     return undefined;
   }
   try {
-    return prepareContent(content, 0).sha256;
+    return prepareContent(content, maxCopyBytes);
   } catch (error) {
     reportDrop('recordOutput', `content hash omitted: ${(error as Error).message}`);
     return undefined;

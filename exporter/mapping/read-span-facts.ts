@@ -1,4 +1,5 @@
 import {
+  ATTR_LINEAGE_CONTENT,
   ATTR_LINEAGE_OUTPUT_CHANNEL,
   ATTR_LINEAGE_OUTPUT_RECIPIENT,
   ATTR_LINEAGE_OUTPUT_SHA256,
@@ -16,7 +17,10 @@ import type { OutputFact, SpanFacts } from './span-facts.js';
 
 function readOutputFact(view: SpanView): OutputFact | undefined {
   const a = view.attributes;
-  const hash = hashContent(a[ATTR_LINEAGE_OUTPUT_SHA256], readStr(a, 'output.value'));
+  const hash = hashContent(
+    a[ATTR_LINEAGE_OUTPUT_SHA256],
+    readStr(a, ATTR_LINEAGE_CONTENT) ?? readStr(a, 'output.value'),
+  );
   if (hash === undefined) return undefined;
   const channel = readStr(a, ATTR_LINEAGE_OUTPUT_CHANNEL);
   const recipient = readStr(a, ATTR_LINEAGE_OUTPUT_RECIPIENT);

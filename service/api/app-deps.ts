@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { IntegrityLog } from '../../exporter/ledger/integrity-log.js';
+import type { LineageNode } from '../../exporter/model/lineage-record.js';
 import type { ArchiveStore } from '../../exporter/ports/archive-store.js';
 import type { GraphStore, RunGraph } from '../../exporter/ports/graph-store.js';
 import type { AccessLog } from '../auth/access-log.js';
@@ -87,6 +88,11 @@ export interface ServiceDeps {
   readonly readiness: () => Promise<Readiness>;
   readonly integrityStatus: IntegrityStatusHook;
   readonly limits?: Partial<ApiLimits>;
+  /**
+   * Decrypts captured content that is encrypted with a data subject's key, for readers who
+   * may see content (engineering). Erased subjects' content stays unreadable. Absent: identity.
+   */
+  readonly revealContent?: (nodes: readonly LineageNode[]) => LineageNode[];
   /** The Merkle log: mounts checkpoint, proof, verify, attestation and erasure routes when present. */
   readonly integrity?: {
     readonly log: IntegrityLog;

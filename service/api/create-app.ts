@@ -23,6 +23,7 @@ export type AppDeps = Pick<
   | 'integrityStatus'
   | 'limits'
   | 'integrity'
+  | 'revealContent'
 >;
 
 /**

@@ -69,15 +69,19 @@ const MAX_FILTER_ROUNDS = 10;
 
 /** Builds the service over the narrowed dependencies. */
 export function createLineageService(
-  deps: Pick<ServiceDeps, 'store' | 'prov' | 'accessLog'>,
+  deps: Pick<ServiceDeps, 'store' | 'prov' | 'accessLog' | 'revealContent'>,
 ): LineageService {
   const { store, prov, accessLog } = deps;
   const utf8 = new TextEncoder();
+  const reveal = deps.revealContent ?? ((nodes: readonly LineageNode[]) => [...nodes]);
+  /** What a reader may see of a graph: decrypted content for engineering, none for others. */
+  const visibleGraph = (principal: Principal, graph: RunGraph): RunGraph =>
+    mayReadContent(principal) ? { ...graph, nodes: reveal(graph.nodes) } : redactGraph(graph);
 
   const jsonLdOf = (principal: Principal, graph: RunGraph): Uint8Array => {
     const includeContent = mayReadContent(principal);
     // Redact the graph itself, not only the flag: the mapper never sees content it must not emit.
-    const visible = includeContent ? graph : redactGraph(graph);
+    const visible = visibleGraph(principal, graph);
     const doc = prov.runGraphToProvBundle(visible, {
       includeContent,
       sequence: 0,
@@ -133,7 +137,7 @@ export function createLineageService(
     async runGraph(principal, runId) {
       const graph = await requireRun(principal, runId);
       const includeContent = mayReadContent(principal);
-      const visible = includeContent ? graph : redactGraph(graph);
+      const visible = visibleGraph(principal, graph);
       return {
         runId: visible.runId,
         nodes: visible.nodes,
@@ -171,8 +175,10 @@ export function createLineageService(
       const content = mayReadContent(principal);
       return {
         outputSha256,
-        outputs: content ? outputs : outputs.map(redactNode),
-        sources: content ? sources : sources.map(redactSourceHit),
+        outputs: content ? reveal(outputs) : outputs.map(redactNode),
+        sources: content
+          ? sources.map((s) => ({ ...s, node: reveal([s.node])[0]! }))
+          : sources.map(redactSourceHit),
         truncated: result.truncated,
         filteredByScope,
       };

@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
 import { RunFinaliser } from '../../exporter/finalise/run-finaliser.js';
 import { openIntegrityLog } from '../../exporter/ledger/integrity-log.js';
+import { revealSubjectContent } from '../../exporter/ledger/reveal-subject-content.js';
 import { surrogatingWriter } from '../../exporter/ledger/surrogate-subjects.js';
 import { startOtlpGrpcServer } from '../../exporter/otlp/grpc-server.js';
 import { startOtlpHttpServer } from '../../exporter/otlp/http-server.js';
@@ -162,6 +163,8 @@ export async function startServer(
       includeContent: config.captureContent,
     }),
     integrity: { log: ledger, archive, includeContent: config.captureContent },
+    // Engineering reads subject-encrypted content in clear until the subject is erased.
+    revealContent: (nodes) => revealSubjectContent(nodes, ledger.subjects),
   });
 
   try {
