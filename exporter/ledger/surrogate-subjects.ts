@@ -23,10 +23,12 @@ function subjectOf(node: LineageNode): string | undefined {
  * `mapSpans` and `writeBatch`, so only surrogates reach the graph, the archive and the
  * log. Deterministic for a given registry state (re-delivered spans give identical records).
  *
- * Scope of the content encryption: the `content` prop of the node carrying the subject
- * (the FinalOutput delivered to a recipient, the ExecutionRun of an actor). Content of the
- * other nodes of an actor's run is not subject-encrypted: the actor is only known when the
- * run's root span arrives, normally after its children were written.
+ * Scope of the content encryption: the `content` prop of the node carrying the subject —
+ * the FinalOutput delivered to a recipient (our SDK sends it as `lineage.content` when
+ * capture is on), or an actor's ExecutionRun. That is all the subject-tied content our SDK
+ * captures: it never captures prompts, and retrieved sources are not subject data. Content
+ * that foreign instrumentations capture (OpenInference `input.value`, …) carries no subject
+ * (foreign user ids are never read), so it cannot be tied to one and is not encrypted.
  */
 export function surrogateSubjects(batch: MappedBatch, registry: SubjectRegistry): MappedBatch {
   const pseudonyms = new Set<string>();
