@@ -48,20 +48,5 @@ describe('@arizeai/openinference-instrumentation-langchain → lineage', () => {
         },
       };
     },
-    gaps: {
-      // OpenInference LangChain records the tool calls of the first output and of the fed-back
-      // assistant message (llm.output_messages.0.message.tool_calls.0.tool_call.function.name /
-      // .arguments, llm.input_messages.2.message.tool_calls.0.…) but no ids at all (no
-      // tool_call.id, no llm.input_messages.3.message.tool_call_id), so only a content join can
-      // chain the calls. read-span-facts.ts hashes request messages for `consumedContentSha256`
-      // by their text only and skips empty text, so the assistant message (content "" + tool calls)
-      // never matches the first call's output hash (canonical JSON of {role, content, tool_calls}).
-      // Fix: also hash each request assistant message exactly as read-model.ts `outputOf` hashes an
-      // output (messagesForHash of that one message) and add it to consumedContentSha256; the
-      // existing content join in infer-edges.ts then yields CONSUMED_BY art(first) → second. (With
-      // ids, as OpenInference OpenAI records them, an id join works too: see that test file.)
-      'model-chain':
-        'no tool-call ids recorded; the fed-back assistant message (content "" + tool_calls) is not hashed like an output, so the content join misses (read-span-facts.ts consumedContentSha256)',
-    },
   });
 });

@@ -52,17 +52,5 @@ describe('@traceloop/instrumentation-openai → lineage', () => {
         },
       };
     },
-    gaps: {
-      // exporter/mapping/infer-edges.ts joins tool-call ids only to *tool spans* (step 1,
-      // `feeders` with a toolCallId). Nothing joins a later request to the earlier invocation whose
-      // output issued those tool calls, so the first call's IntermediateArtifact (its tool calls)
-      // is PRODUCED_BY only and never CONSUMED_BY the answering call. Fix: keep the ids of
-      // tool calls an invocation's output issued on its SpanRecord (read-span-facts.ts, from
-      // messages.output[].toolCalls[].id), count assistant `toolCalls` ids of the request as
-      // consumed too, and in inferRun add CONSUMED_BY art(p) → m for an earlier invocation p whose
-      // issued ids m's request carries.
-      'model-chain':
-        "ids are recorded (gen_ai.output.messages part type tool_call id, the request's tool_call_response parts) but infer-edges.ts never joins them to an earlier invocation",
-    },
   });
 });

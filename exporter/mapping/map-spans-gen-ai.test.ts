@@ -39,10 +39,20 @@ describe('mapSpans — OTel GenAI semantic conventions', () => {
     ]);
     expect(batch.spans[2]).toMatchObject({ consumedContentSha256: [sha(X.system), sha(X.user)].sort() });
     expect(batch.spans[3]).toMatchObject({ toolCallId: 'call_9' });
-    expect(batch.spans[4]).toMatchObject({
-      consumedToolCallIds: ['call_9'],
-      consumedContentSha256: [sha(X.toolResult), sha(X.user)].sort(),
-    });
+    expect(batch.spans[4]).toMatchObject({ consumedToolCallIds: ['call_9'] });
+    // The tool result, the user text, and the first answer fed back as an assistant message —
+    // hashed as its output was (CHAT1_OUTPUT) and, for instrumentations that write `content: ""`,
+    // with an empty content.
+    expect(batch.spans[4]?.consumedContentSha256).toEqual(
+      [
+        sha(X.toolResult),
+        sha(X.user),
+        sha(CHAT1_OUTPUT),
+        sha(
+          '[{"content":"","role":"assistant","tool_calls":[{"arguments":"{\\"city\\":\\"Paris\\"}","id":"call_9","name":"get_weather"}]}]',
+        ),
+      ].sort(),
+    );
   });
 
   it('hashes foreign content and keeps only hashes', () => {
@@ -189,6 +199,16 @@ describe('mapSpans — OTel GenAI semantic conventions', () => {
       },
     ]);
     expect(inferred.edges).toEqual([
+      {
+        // The first answer (its tool calls) fed back into the second call: the content join.
+        id: `CONSUMED_BY:art:${T}:${S(3)}>mi:${T}:${S(5)}`,
+        type: 'CONSUMED_BY',
+        from: `art:${T}:${S(3)}`,
+        to: `mi:${T}:${S(5)}`,
+        runId: T,
+        inferred: true,
+        timeMs: MS + 26,
+      },
       {
         id: `CONSUMED_BY:ds:${T}:${S(4)}:0>mi:${T}:${S(5)}`,
         type: 'CONSUMED_BY',

@@ -55,6 +55,32 @@ function messagesForHash(messages: readonly ChatMessage[]): unknown[] {
 }
 
 /**
+ * Hashes of the assistant messages with tool calls that a request carries back, computed the
+ * way `outputOf` hashes a tool-calling answer, so the content join links the earlier
+ * invocation that issued the calls to the later one that consumes their results.
+ * Instrumentations disagree on the empty content of such a message (absent, `""`), so both
+ * forms are hashed.
+ */
+export function fedBackAnswerHashes(inputs: readonly ChatMessage[]): string[] {
+  const out: string[] = [];
+  for (const m of inputs) {
+    if (m.role !== 'assistant' || m.toolCalls === undefined) continue;
+    const variants: ChatMessage[] =
+      m.content === undefined || m.content === ''
+        ? [
+            { ...m, content: undefined },
+            { ...m, content: '' },
+          ]
+        : [m];
+    for (const v of variants) {
+      const text = canonicalText(messagesForHash([v]));
+      if (text !== undefined) out.push(sha256Text(text));
+    }
+  }
+  return out;
+}
+
+/**
  * Output hash of foreign spans: one text answer → SHA-256 of its UTF-8; several, or tool
  * calls only → canonical JSON of the messages. OpenInference `output.value` is the
  * fallback when no output messages were recorded.

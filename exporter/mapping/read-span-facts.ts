@@ -11,7 +11,7 @@ import { classifySpan, detectDialect } from './detect-dialect.js';
 import { hashContent } from './hashed-content.js';
 import { readDataSources, readToolCallId } from './read-data-sources.js';
 import { readChatMessages } from './read-messages.js';
-import { readModelFact } from './read-model.js';
+import { fedBackAnswerHashes, readModelFact } from './read-model.js';
 import { readRunFact } from './read-run.js';
 import type { OutputFact, SpanFacts } from './span-facts.js';
 
@@ -65,8 +65,10 @@ export function readSpanFacts(view: SpanView): SpanFacts {
     ...(toolCallId !== undefined ? { toolCallId } : {}),
     consumedToolCallIds: unique(inputs.flatMap((m) => (m.toolCallId !== undefined ? [m.toolCallId] : []))),
     // Each request message's text, hashed alone, so a tool result or an earlier answer fed back verbatim can be joined.
-    consumedContentSha256: unique(
-      inputs.flatMap((m) => (m.content !== undefined && m.content !== '' ? [sha256Text(m.content)] : [])),
-    ),
+    consumedContentSha256: unique([
+      ...inputs.flatMap((m) => (m.content !== undefined && m.content !== '' ? [sha256Text(m.content)] : [])),
+      // An earlier answer that issued tool calls, fed back as an assistant message.
+      ...fedBackAnswerHashes(inputs),
+    ]),
   };
 }
