@@ -86,20 +86,24 @@ describe('SqliteGraphStore specifics', () => {
   });
 
   // Both drivers load only on Node 22 (no node:sqlite on 20; better-sqlite3 aborts on 24).
-  it.runIf(Number(process.versions.node.split('.')[0]) === 22)(
-    'reads with one driver what the other wrote',
-    async () => {
-      const path = join(dir, 'cross-driver.db');
-      const a = await openSqliteGraphStore({ path, driver: 'better-sqlite3' });
-      const run = buildAgentRun({ traceId: traceIdOf('cross'), startMs: 1 });
-      await a.writeBatch(run.batch, 10);
-      const g = await a.getRun(run.runId);
-      await a.close();
-      const b = await openSqliteGraphStore({ path, driver: 'node:sqlite' });
-      expect(await b.getRun(run.runId)).toEqual(g);
-      await b.close();
-    },
-  );
+  const bothDrivers = Number(process.versions.node.split('.')[0]) === 22;
+  if (!bothDrivers) {
+    console.warn(
+      `cross-driver test skipped on Node ${process.versions.node}: both SQLite drivers load only on Node 22 ` +
+        '(bench:query on Node 24 reads a store better-sqlite3 wrote on Node 20)',
+    );
+  }
+  it.runIf(bothDrivers)('reads with one driver what the other wrote', async () => {
+    const path = join(dir, 'cross-driver.db');
+    const a = await openSqliteGraphStore({ path, driver: 'better-sqlite3' });
+    const run = buildAgentRun({ traceId: traceIdOf('cross'), startMs: 1 });
+    await a.writeBatch(run.batch, 10);
+    const g = await a.getRun(run.runId);
+    await a.close();
+    const b = await openSqliteGraphStore({ path, driver: 'node:sqlite' });
+    expect(await b.getRun(run.runId)).toEqual(g);
+    await b.close();
+  });
 
   it('answers forward lineage the same before and after ds_open_recent is merged', async () => {
     const path = join(dir, 'merge.db');
