@@ -7,6 +7,7 @@
  * ready-to-paste curl commands. Keeps serving until Ctrl-C; `--once` exits after printing.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addKeyToFile } from '../service/cli/create-key.js';
@@ -34,7 +35,7 @@ if (existsSync(authFile)) rmSync(authFile);
 const step = (text: string) => console.log(`\n▸ ${text}`);
 
 step(`creating a development API key in ${authFile}`);
-await import('node:fs/promises').then((fs) => fs.mkdir(dataDir, { recursive: true }));
+await mkdir(dataDir, { recursive: true });
 const token = addKeyToFile(authFile, { id: 'demo-engineering', role: 'engineering' });
 
 step('starting agent-lineage serve on embedded defaults');

@@ -127,9 +127,16 @@ export class RunFinaliser {
     const part = sequence === 0 ? graph : await this.#lateRecords(graph);
     const runNode = graph.nodes.find((n) => n.kind === 'ExecutionRun');
     const agentId = String(runNode?.props.agentId ?? runNode?.props.agentName ?? 'unknown-agent');
-    const runStartMs = runNode?.startTimeMs ?? Math.min(...graph.spans.map((s) => s.startTimeMs));
+    // Loops, not Math.min(...spans): spreading a huge run would overflow the stack and fail it forever.
+    let firstStart = Number.POSITIVE_INFINITY;
+    let lastEnd = Number.NEGATIVE_INFINITY;
+    for (const s of graph.spans) {
+      if (s.startTimeMs < firstStart) firstStart = s.startTimeMs;
+      if (s.endTimeMs > lastEnd) lastEnd = s.endTimeMs;
+    }
+    const runStartMs = runNode?.startTimeMs ?? (Number.isFinite(firstStart) ? firstStart : 0);
     // Deterministic generation time (latest span end), so re-finalising after a crash yields identical bytes.
-    const generatedAtMs = Math.max(runStartMs, ...graph.spans.map((s) => s.endTimeMs));
+    const generatedAtMs = Math.max(runStartMs, lastEnd);
     const doc = runGraphToProvBundle(part, {
       includeContent: this.#o.includeContent,
       sequence,

@@ -1,7 +1,8 @@
 /**
- * RFC 8785 (JCS) canonical JSON, specialised for lineage records (plain JSON data).
- * Same output as the `canonicalize` package (a test holds them equal) but about twice as
- * fast, which matters at 20 k spans/s × several records per span. Keys sort by UTF-16
+ * RFC 8785 (JCS) canonical JSON for plain JSON data: the exporter's stored record hashes
+ * and its archived PROV-O bundles (whose SHA-256 the integrity log anchors). Same output as
+ * the `canonicalize` package (exporter/stores/sqlite/sqlite-graph-store.test.ts holds them
+ * equal) but about twice as fast, which matters at 20 k spans/s × several records per span. Keys sort by UTF-16
  * code units (Array#sort default), numbers and strings serialise as ES JSON.stringify
  * does, as JCS specifies; NaN/Infinity and lone surrogates are rejected as JCS requires.
  */

@@ -1,8 +1,9 @@
+import { canonicalJson } from '../../hashing/canonical-json.js';
 import { resolveLink } from '../../mapping/resolve-link.js';
 import type { LineageEdge, LineageNode, LinkIntent, MappedBatch } from '../../model/lineage-record.js';
 import type { WriteResult } from '../../ports/graph-store.js';
 import { encodeNodeId } from './node-id-codec.js';
-import { canonicalEdgeJson, canonicalJson, normaliseEdge, recordSha256, splitNode } from './record-hash.js';
+import { canonicalEdgeJson, normaliseEdge, recordSha256, splitNode } from './record-hash.js';
 import type { RowBuffer } from './row-buffer.js';
 import type { SqlValue } from './sqlite-driver.js';
 import type { SqliteGraphStore } from './sqlite-graph-store.js';

@@ -1,7 +1,5 @@
 import * as crypto from 'node:crypto';
-import { canonicalJson, jsonString, quotedKey, serialise, sortedKeys } from '../../hashing/canonical-json.js';
-
-export { canonicalJson };
+import { jsonString, quotedKey, serialise, sortedKeys } from '../../hashing/canonical-json.js';
 
 import type { LineageEdge, LineageNode } from '../../model/lineage-record.js';
 

@@ -182,7 +182,8 @@ describe('SqliteGraphStore specifics', () => {
 describe('canonicalJson', () => {
   it('matches the canonicalize package (RFC 8785) on lineage records', async () => {
     const { default: canonicalize } = await import('canonicalize');
-    const { canonicalEdgeJson, canonicalJson, normaliseEdge, splitNode } = await import('./record-hash.js');
+    const { canonicalEdgeJson, normaliseEdge, splitNode } = await import('./record-hash.js');
+    const { canonicalJson } = await import('../../hashing/canonical-json.js');
     const run = buildAgentRun({ traceId: traceIdOf('jcs'), startMs: 1, sourceId: () => 'ü\u0000"\\😀' });
     const samples: unknown[] = [
       ...run.batch.nodes,

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { canonicalJson } from '../../hashing/canonical-json.js';
 import { edgeId } from '../../mapping/resolve-link.js';
 import type { LineageEdge, LineageNode, MappedBatch, SpanRecord } from '../../model/lineage-record.js';
 import type {
@@ -17,7 +18,7 @@ import { BatchWriter } from './batch-writer.js';
 import { LineageWalker, type WalkNode } from './lineage-walk.js';
 import { decodeNodeId } from './node-id-codec.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
-import { canonicalJson, normaliseEdge, recordSha256 } from './record-hash.js';
+import { normaliseEdge, recordSha256 } from './record-hash.js';
 import { RowBuffer } from './row-buffer.js';
 import {
   openSqlite,
