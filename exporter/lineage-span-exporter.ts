@@ -38,8 +38,11 @@ export class LineageSpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('LineageSpanExporter is shut down') });
       return;
     }
-    const done = context
-      .with(suppressTracing(context.active()), () => this.#pipeline.ingestReadableSpans(spans))
+    // Started inside a promise chain so even a synchronous throw becomes a FAILED result.
+    const done = Promise.resolve()
+      .then(() =>
+        context.with(suppressTracing(context.active()), () => this.#pipeline.ingestReadableSpans(spans)),
+      )
       .then(
         (result) => {
           if (result.rejected.length > 0) {
@@ -58,6 +61,8 @@ export class LineageSpanExporter {
           });
         },
       )
+      // A throwing result callback is the caller's bug; it must not become an unhandled rejection.
+      .catch((error: unknown) => diag.error('agent-lineage: export result callback threw', error))
       .finally(() => {
         this.#pending.delete(done);
       });

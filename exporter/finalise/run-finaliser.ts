@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import { inferRunEdges } from '../mapping/infer-edges.js';
 import type { ArchiveLocation, ArchiveStore } from '../ports/archive-store.js';
@@ -30,7 +29,15 @@ export interface RunFinaliserOptions {
   readonly now?: () => number;
   /** Called after each finalisation batch with what was archived (e.g. to append to the integrity log). */
   readonly onFinalised?: (runs: readonly FinalisedRun[]) => Promise<void> | void;
+  /** Where failures are reported besides OTel `diag` (serve passes its console log). */
+  readonly log?: (line: string) => void;
 }
+
+/** First retry delay of a run that failed to finalise; doubles per failure up to the cap. */
+const RETRY_BASE_MS = 1_000;
+const RETRY_CAP_MS = 5 * 60_000;
+/** Failing runs remembered for back-off at most (the oldest is forgotten beyond this). */
+const MAX_BACKOFF_RUNS = 10_000;
 
 /**
  * Finalises settled runs: infers edges for foreign spans, writes one PROV-O bundle per
@@ -41,7 +48,10 @@ export interface RunFinaliserOptions {
  * bytes returns the existing object.
  */
 export class RunFinaliser {
-  readonly #o: Required<Omit<RunFinaliserOptions, 'onFinalised'>> & Pick<RunFinaliserOptions, 'onFinalised'>;
+  readonly #o: Required<Omit<RunFinaliserOptions, 'onFinalised' | 'log'>> &
+    Pick<RunFinaliserOptions, 'onFinalised' | 'log'>;
+  /** Runs that failed: when they may be tried again, and how often they failed. */
+  readonly #backoff = new Map<string, { retryAtMs: number; attempts: number }>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
   #failures = 0;
@@ -80,7 +90,8 @@ export class RunFinaliser {
 
   /** Finalises every run that is ready now; returns how many were archived. Ticks never overlap. */
   tick(settleMs = this.#o.settleMs): Promise<number> {
-    if (this.#running) return this.#running;
+    // A tick already running may use another settle window: run this one after it.
+    if (this.#running) return this.#running.then(() => this.tick(settleMs));
     this.#running = this.#tick(settleMs).finally(() => {
       this.#running = undefined;
     });
@@ -90,24 +101,57 @@ export class RunFinaliser {
   async #tick(settleMs: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const runIds = await this.#o.store.runsToFinalise(this.#o.now(), settleMs, this.#o.batchSize);
+      const now = this.#o.now();
+      // Ask for enough candidates that runs waiting out a back-off cannot fill the batch and
+      // starve everything behind them (the store returns the oldest first).
+      const candidates = await this.#o.store.runsToFinalise(
+        now,
+        settleMs,
+        this.#o.batchSize + this.#backoff.size,
+      );
+      const runIds = candidates
+        .filter((id) => (this.#backoff.get(id)?.retryAtMs ?? 0) <= now)
+        .slice(0, this.#o.batchSize);
       if (runIds.length === 0) return total;
       const finalised: FinalisedRun[] = [];
       for (const runId of runIds) {
         try {
           const done = await this.finaliseRun(runId);
           if (done) finalised.push(done);
+          this.#backoff.delete(runId);
           this.#failures = 0;
         } catch (error) {
-          this.#failures += 1;
-          diag.error(`agent-lineage: could not finalise run ${runId}; it will be retried`, error);
+          this.#failed(`could not finalise run ${runId}; it will be retried`, error, runId);
         }
       }
       total += finalised.length;
-      if (finalised.length > 0) await this.#o.onFinalised?.(finalised);
+      if (finalised.length > 0) {
+        try {
+          await this.#o.onFinalised?.(finalised);
+        } catch (error) {
+          // The bundles are archived and marked finalised; the listener (the integrity log)
+          // catches up from the archive at the next start. Count it so readiness shows it.
+          this.#failed(`${finalised.length} archived run(s) could not be passed on (integrity log)`, error);
+        }
+      }
       // Every candidate failed: stop here instead of spinning on the same runs.
       if (finalised.length === 0) return total;
     }
+  }
+
+  #failed(message: string, error: unknown, runId?: string): void {
+    this.#failures += 1;
+    diag.error(`agent-lineage: ${message}`, error);
+    this.#o.log?.(`error: ${message}: ${error instanceof Error ? error.message : String(error)}`);
+    if (runId === undefined) return;
+    const attempts = (this.#backoff.get(runId)?.attempts ?? 0) + 1;
+    this.#backoff.delete(runId);
+    if (this.#backoff.size >= MAX_BACKOFF_RUNS) {
+      const oldest = this.#backoff.keys().next().value;
+      if (oldest !== undefined) this.#backoff.delete(oldest);
+    }
+    const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
+    this.#backoff.set(runId, { retryAtMs: this.#o.now() + delay, attempts });
   }
 
   /** Finalises one run now (main bundle, or the next supplementary bundle). */
@@ -148,7 +192,7 @@ export class RunFinaliser {
       finalisedAtMs: this.#o.now(),
       sequence,
       archiveKey: location.key,
-      bundleSha256: createHash('sha256').update(body).digest('hex'),
+      bundleSha256: location.sha256,
     };
     await store.markFinalised(runId, finalisation);
     return { runId, sequence, location };

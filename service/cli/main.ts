@@ -36,7 +36,12 @@ async function serve(args: string[]): Promise<void> {
   const config = resolveServeConfig(values, process.env);
   const { startServer } = await import('../server/start-server.js');
   const server = await startServer(config, { log: (line) => console.log(line) });
+  let stopping = false;
   const stop = (signal: string) => {
+    // A terminal's Ctrl-C reaches this process twice (from the TTY and forwarded by the
+    // launcher): later signals must not cut the graceful shutdown short.
+    if (stopping) return;
+    stopping = true;
     console.log(`${signal} received: finishing in-flight batches…`);
     server.close().then(
       () => process.exit(0),
@@ -46,8 +51,7 @@ async function serve(args: string[]): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
 }
 
 function keys(args: string[]): void {

@@ -5,11 +5,14 @@ import type { RejectionCounter } from '../../exporter/pipeline/rejection-counter
 export interface IngestMetrics {
   readonly spansAccepted: Counter<string>;
   readonly runsFinalised: Counter<string>;
-  readonly finaliseFailures: Gauge<string>;
 }
 
-/** Registers ingest metrics; rejected spans are read from the pipeline's counter at scrape time. */
-export function registerIngestMetrics(registry: Registry, rejections: RejectionCounter): IngestMetrics {
+/** Registers ingest metrics; rejections and finalisation failures are read at scrape time. */
+export function registerIngestMetrics(
+  registry: Registry,
+  rejections: RejectionCounter,
+  finaliseFailures: () => number,
+): IngestMetrics {
   const spansAccepted = new Counter({
     name: 'lineage_spans_accepted_total',
     help: 'Spans durably committed to the lineage store',
@@ -30,10 +33,13 @@ export function registerIngestMetrics(registry: Registry, rejections: RejectionC
     help: 'Run bundles written to the archive (main and supplementary)',
     registers: [registry],
   });
-  const finaliseFailures = new Gauge({
+  new Gauge({
     name: 'lineage_finalise_consecutive_failures',
-    help: 'Consecutive runs that failed to finalise (0 when healthy)',
+    help: 'Consecutive finalisation failures (0 when healthy)',
     registers: [registry],
+    collect() {
+      this.set(finaliseFailures());
+    },
   });
-  return { spansAccepted, runsFinalised, finaliseFailures };
+  return { spansAccepted, runsFinalised };
 }

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
+import { embeddedStorePaths } from '../../exporter/create-lineage-exporter.js';
 import { RunFinaliser } from '../../exporter/finalise/run-finaliser.js';
 import { openIntegrityLog } from '../../exporter/ledger/integrity-log.js';
 import { revealSubjectContent } from '../../exporter/ledger/reveal-subject-content.js';
@@ -39,15 +40,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Where serve keeps its files inside the data dir. */
+/** Where serve keeps its files inside the data dir: the embedded stores plus the access log. */
 export function dataPaths(dataDir: string) {
-  const root = resolve(dataDir);
-  return {
-    root,
-    database: join(root, 'lineage.db'),
-    archive: join(root, 'archive'),
-    accessLog: join(root, 'access-log.jsonl'),
-  };
+  const stores = embeddedStorePaths(dataDir);
+  return { ...stores, accessLog: join(stores.root, 'access-log.jsonl') };
 }
 
 /**
@@ -73,9 +69,15 @@ export async function startServer(
   const store = await openSqliteGraphStore({ path: paths.database, cacheBytes: 16 * 1024 * 1024 });
   const archive = new FsArchiveStore({ root: paths.archive });
   const closers: (() => Promise<void>)[] = [() => store.close(), () => archive.close()];
-  const closeAll = async () => {
-    for (const close of closers.reverse())
-      await close().catch((error: unknown) => log(`shutdown: ${String(error)}`));
+  let closing: Promise<void> | undefined;
+  // Closers run newest first, once: a second signal or close() joins the shutdown in progress.
+  const closeAll = () => {
+    closing ??= (async () => {
+      for (const close of [...closers].reverse()) {
+        await close().catch((error: unknown) => log(`shutdown: ${reason(error)}`));
+      }
+    })();
+    return closing;
   };
   let ledger: Awaited<ReturnType<typeof openIntegrityLog>>;
   try {
@@ -91,83 +93,92 @@ export async function startServer(
     );
   }
   closers.push(async () => ledger.close());
-  // Bundles archived just before a crash, but not yet logged, are appended now.
-  await ledger.appendMissingFromArchive(archive);
-  const accessLog = anchorAccessLog(await FileAccessLog.open(paths.accessLog), ledger);
-  const metrics = new Registry();
-  // Only surrogates of subject pseudonyms reach the graph, the archive and the log (GDPR erasure).
-  const pipeline = new IngestPipeline({
-    store: surrogatingWriter(store, ledger.subjects),
-    captureContent: config.captureContent,
-  });
-  const ingestMetrics = registerIngestMetrics(metrics, pipeline.rejections);
-  const finaliser = new RunFinaliser({
-    store,
-    archive,
-    settleMs: config.settleSeconds * 1000,
-    includeContent: config.captureContent,
-    onFinalised: async (runs) => {
-      // Leaves for the batch plus one signed checkpoint, in one transaction.
-      await ledger.onFinalised(runs);
-      ingestMetrics.runsFinalised.inc(runs.length);
-    },
-  });
-  let storeHealthy = true;
-  const receiver = createOtlpReceiver({
-    ingest: async (request) => {
-      let result: Awaited<ReturnType<IngestPipeline['ingestOtlp']>>;
-      try {
-        result = await pipeline.ingestOtlp(request);
-        storeHealthy = true;
-      } catch (error) {
-        // The store could not commit (disk full, locked, closed): ask the client to retry later.
-        storeHealthy = false;
-        throw new UnavailableError(
-          `lineage store unavailable: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-      ingestMetrics.spansAccepted.inc(result.accepted);
-      const errorMessage = summariseRejections(result.rejected);
-      return { rejectedSpans: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
-    },
-    logger: {
-      warn: (message, fields) =>
-        log(`warn: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),
-      error: (message, fields) =>
-        log(`error: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),
-    },
-  });
+  try {
+    return await startServing();
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 
-  const app = createApp({
-    store,
-    archive,
-    prov: { runGraphToProvBundle, serialiseBundle },
-    keys,
-    accessLog,
-    clock: Date.now,
-    metrics,
-    readiness: async () =>
-      storeHealthy && finaliser.failures === 0
-        ? { ready: true }
-        : {
-            ready: false,
-            detail: storeHealthy
-              ? 'runs are failing to finalise'
-              : 'the lineage store rejected the last write',
-          },
-    integrityStatus: integrityStatusFromLog({
-      log: ledger,
+  async function startServing(): Promise<RunningServer> {
+    // Bundles archived just before a crash, but not yet logged, are appended now.
+    await ledger.appendMissingFromArchive(archive);
+    const accessLog = anchorAccessLog(await FileAccessLog.open(paths.accessLog), ledger);
+    closers.push(() => accessLog.close());
+    const metrics = new Registry();
+    // Only surrogates of subject pseudonyms reach the graph, the archive and the log (GDPR erasure).
+    const pipeline = new IngestPipeline({
+      store: surrogatingWriter(store, ledger.subjects),
+      captureContent: config.captureContent,
+    });
+    const finaliser = new RunFinaliser({
+      store,
+      archive,
+      settleMs: config.settleSeconds * 1000,
+      includeContent: config.captureContent,
+      log,
+      onFinalised: async (runs) => {
+        // Leaves for the batch plus one signed checkpoint, in one transaction.
+        await ledger.onFinalised(runs);
+        ingestMetrics.runsFinalised.inc(runs.length);
+      },
+    });
+    const ingestMetrics = registerIngestMetrics(metrics, pipeline.rejections, () => finaliser.failures);
+    let storeHealthy = true;
+    const receiver = createOtlpReceiver({
+      ingest: async (request) => {
+        let result: Awaited<ReturnType<IngestPipeline['ingestOtlp']>>;
+        try {
+          result = await pipeline.ingestOtlp(request);
+          storeHealthy = true;
+        } catch (error) {
+          // The store could not commit (disk full, locked, closed): ask the client to retry later.
+          storeHealthy = false;
+          throw new UnavailableError(`lineage store unavailable: ${reason(error)}`);
+        }
+        ingestMetrics.spansAccepted.inc(result.accepted);
+        const errorMessage = summariseRejections(result.rejected);
+        return { rejectedSpans: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
+      },
+      logger: {
+        warn: (message, fields) =>
+          log(`warn: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),
+        error: (message, fields) =>
+          log(`error: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),
+      },
+    });
+
+    const app = createApp({
       store,
       archive,
       prov: { runGraphToProvBundle, serialiseBundle },
-      includeContent: config.captureContent,
-    }),
-    integrity: { log: ledger, archive, includeContent: config.captureContent },
-    // Engineering reads subject-encrypted content in clear until the subject is erased.
-    revealContent: (nodes) => revealSubjectContent(nodes, ledger.subjects),
-  });
+      keys,
+      accessLog,
+      clock: Date.now,
+      metrics,
+      readiness: async () =>
+        storeHealthy && finaliser.failures === 0
+          ? { ready: true }
+          : {
+              ready: false,
+              detail: storeHealthy
+                ? 'runs are failing to finalise'
+                : 'the lineage store rejected the last write',
+            },
+      integrityStatus: integrityStatusFromLog({
+        log: ledger,
+        store,
+        archive,
+        prov: { runGraphToProvBundle, serialiseBundle },
+        includeContent: config.captureContent,
+      }),
+      integrity: { log: ledger, archive, includeContent: config.captureContent },
+      // Engineering reads subject-encrypted content in clear until the subject is erased.
+      revealContent: (nodes) => revealSubjectContent(nodes, ledger.subjects),
+    });
 
-  try {
+    // Closes after both transports stopped accepting: waits for the work they already admitted.
+    closers.push(() => receiver.close());
     const http = await bind(
       'OTLP HTTP',
       '--otlp-http-port / LINEAGE_OTLP_HTTP_PORT',
@@ -219,9 +230,6 @@ export async function startServer(
       finaliseNow: (settleMs) => finaliser.tick(settleMs),
       close: closeAll,
     };
-  } catch (error) {
-    await closeAll();
-    throw error;
   }
 }
 
