@@ -47,8 +47,11 @@ export async function createLineageExporter(
     pipeline: new IngestPipeline({ store, captureContent }),
     finaliser,
     onShutdown: async () => {
-      await store.close();
-      await archive.close();
+      try {
+        await store.close();
+      } finally {
+        await archive.close();
+      }
     },
   });
   return { exporter, store };

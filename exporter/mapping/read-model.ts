@@ -73,8 +73,8 @@ export function fedBackAnswerHashes(inputs: readonly ChatMessage[]): string[] {
           ]
         : [m];
     for (const v of variants) {
-      const text = canonicalText(messagesForHash([v]));
-      if (text !== undefined) out.push(sha256Text(text));
+      const hash = sha256Json(messagesForHash([v]));
+      if (hash !== undefined) out.push(hash);
     }
   }
   return out;

@@ -50,8 +50,9 @@ export class IngestPipeline {
   ): Promise<IngestResult> {
     const mapped: MappedBatch = mapSpans(views, { captureContent: this.#captureContent });
     const rejected = [...preRejected, ...mapped.rejected];
-    this.rejections.add(rejected);
     const write = await this.#store.writeBatch(mapped, this.#now());
+    // Counted once the batch is durable: a failed write is retried by the client and would count twice.
+    this.rejections.add(rejected);
     return { accepted: mapped.spans.length, rejected, write };
   }
 
