@@ -59,6 +59,10 @@ beforeAll(async () => {
   const exporter = new LineageSpanExporter({
     pipeline: new IngestPipeline({ store, now: () => now }),
     finaliser,
+    onShutdown: async () => {
+      await store.close();
+      await archive.close();
+    },
   });
   provider = new BasicTracerProvider({
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 })],
@@ -96,6 +100,10 @@ describe('end-to-end: SDK spans → LineageSpanExporter → SQLite → PROV-O ar
       const body = await archive.get(graph!.finalisation!.archiveKey);
       expect(JSON.parse(Buffer.from(body).toString('utf8'))['lin:runId'], name).toBe(runId);
     }
+    const keys: string[] = [];
+    for await (const key of archive.list()) keys.push(key);
+    expect(keys).toHaveLength(Object.keys(runs).length);
+    expect(keys.filter((k) => /\.\d+\.jsonld$/.test(k))).toEqual([]);
   });
 
   it.each(['rag', 'toolLoop', 'parent', 'child', 'superseded', 'foreign'])(

@@ -73,6 +73,9 @@ describe('serve stays within its memory budget under maximal requests', () => {
       });
       expect(res.status).toBe(200);
     }
-    expect(vmHwmMb(server.pid)).toBeLessThan(600);
+    // What the flags guarantee under maximal requests: old space ≤ 256 MB, young generation
+    // ≤ 3 × 64 MB semi-spaces, plus native memory (SQLite's 16 MiB cache, buffers, code).
+    // Measured here: ~450 MB. The 300 MB figure holds for realistic batches (bench:receiver).
+    expect(vmHwmMb(server.pid)).toBeLessThan(256 + 3 * 64 + 80);
   }, 120_000);
 });
