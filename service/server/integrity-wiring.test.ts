@@ -43,7 +43,8 @@ beforeAll(async () => {
   } finally {
     await fake.close();
   }
-  expect(await server.finaliseNow(0)).toBeGreaterThan(0);
+  // The background tick may have archived the run already; the tests below check the archived state.
+  await server.finaliseNow(0);
 }, 60_000);
 
 afterAll(async () => {
