@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RunFinaliser } from './finalise/run-finaliser.js';
+import { LineageLogRecordExporter } from './lineage-log-record-exporter.js';
 import { LineageSpanExporter } from './lineage-span-exporter.js';
 import { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import { FsArchiveStore } from './stores/fs-archive/fs-archive-store.js';
@@ -25,12 +26,16 @@ export function embeddedStorePaths(dataDir: string): { root: string; database: s
 /**
  * The in-process path in one call: a `LineageSpanExporter` on the embedded defaults
  * (SQLite hot tier + filesystem PROV-O archive) with run finalisation running. Put it
- * under a `BatchSpanProcessor`; `shutdown()` closes the stores. `store` is returned for
- * queries in the same process.
+ * under a `BatchSpanProcessor`; `shutdown()` closes the stores. `logExporter` goes under a
+ * `BatchLogRecordProcessor` when an instrumentation puts message content in log records
+ * (the official `@opentelemetry/instrumentation-openai`); shut the logger provider down
+ * first. `store` is returned for queries in the same process.
  */
-export async function createLineageExporter(
-  options: CreateLineageExporterOptions,
-): Promise<{ exporter: LineageSpanExporter; store: SqliteGraphStore }> {
+export async function createLineageExporter(options: CreateLineageExporterOptions): Promise<{
+  exporter: LineageSpanExporter;
+  logExporter: LineageLogRecordExporter;
+  store: SqliteGraphStore;
+}> {
   const paths = embeddedStorePaths(options.dataDir);
   await mkdir(paths.root, { recursive: true });
   const store = await openSqliteGraphStore({ path: paths.database });
@@ -43,8 +48,9 @@ export async function createLineageExporter(
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
   });
   finaliser.start();
+  const pipeline = new IngestPipeline({ store, captureContent });
   const exporter = new LineageSpanExporter({
-    pipeline: new IngestPipeline({ store, captureContent }),
+    pipeline,
     finaliser,
     onShutdown: async () => {
       try {
@@ -54,5 +60,5 @@ export async function createLineageExporter(
       }
     },
   });
-  return { exporter, store };
+  return { exporter, logExporter: new LineageLogRecordExporter({ pipeline }), store };
 }

@@ -9,7 +9,13 @@ export {
   embeddedStorePaths,
 } from './create-lineage-exporter.js';
 export { type FinalisedRun, RunFinaliser, type RunFinaliserOptions } from './finalise/run-finaliser.js';
+export {
+  LineageLogRecordExporter,
+  type LineageLogRecordExporterOptions,
+} from './lineage-log-record-exporter.js';
 export { LineageSpanExporter, type LineageSpanExporterOptions } from './lineage-span-exporter.js';
+export type { ContentEvent } from './logs/content-event.js';
+export { type LogView, otlpLogsRequestToViews, readableLogRecordsToViews } from './logs/log-view.js';
 export { inferRunEdges } from './mapping/infer-edges.js';
 export { mapSpans } from './mapping/map-spans.js';
 export { resolveLink } from './mapping/resolve-link.js';
@@ -24,7 +30,12 @@ export type {
   SpanRecord,
 } from './model/lineage-record.js';
 export type { SpanView } from './model/span-view.js';
-export { IngestPipeline, type IngestPipelineOptions, type IngestResult } from './pipeline/ingest-pipeline.js';
+export {
+  IngestPipeline,
+  type IngestPipelineOptions,
+  type IngestResult,
+  type LogIngestResult,
+} from './pipeline/ingest-pipeline.js';
 export {
   ArchiveConflictError,
   type ArchiveLocation,
@@ -34,6 +45,7 @@ export {
 export type {
   BackwardLineage,
   CompletenessReport,
+  ContentWriteResult,
   GraphStore,
   OutputHit,
   Page,

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { amendWithContent } from '../logs/amend-with-content.js';
 import { inferRunEdges } from '../mapping/infer-edges.js';
 import type { ArchiveLocation, ArchiveStore } from '../ports/archive-store.js';
 import type { GraphStore, RunFinalisation, RunGraph } from '../ports/graph-store.js';
@@ -154,11 +155,35 @@ export class RunFinaliser {
     this.#backoff.set(runId, { retryAtMs: this.#o.now() + delay, attempts });
   }
 
+  /**
+   * Merges the run's GenAI content events (from log records) into its invocations before
+   * inference and the first bundle: artifacts first (idempotent), then the hash-filled
+   * invocations, which also drops the events. A crash in between repeats both next time.
+   */
+  async #mergeContent(graph: RunGraph): Promise<RunGraph> {
+    const { store } = this.#o;
+    const events = await store.contentEvents(graph.runId);
+    if (events.length === 0) return graph;
+    const amendment = amendWithContent(graph, events, this.#o.includeContent ?? false);
+    if (amendment.addedNodes.length > 0 || amendment.addedEdges.length > 0) {
+      await store.writeBatch(
+        { spans: [], nodes: amendment.addedNodes, edges: amendment.addedEdges, links: [], rejected: [] },
+        this.#o.now(),
+      );
+    }
+    await store.replaceWithContent(graph.runId, {
+      nodes: amendment.replacedNodes,
+      spans: amendment.replacedSpans,
+    });
+    return (await store.getRun(graph.runId)) ?? graph;
+  }
+
   /** Finalises one run now (main bundle, or the next supplementary bundle). */
   async finaliseRun(runId: string): Promise<FinalisedRun | undefined> {
     const { store, archive } = this.#o;
     let graph = await store.getRun(runId);
     if (!graph) return undefined;
+    if (graph.finalisation === undefined) graph = await this.#mergeContent(graph);
     const inferred = inferRunEdges(graph);
     if (inferred.nodes.length > 0 || inferred.edges.length > 0) {
       await store.writeBatch(

@@ -88,10 +88,15 @@ describe('@traceloop/instrumentation-langchain → lineage', () => {
       // Traceloop's LangChain handler records neither the tool calls of an output (its
       // gen_ai.output.messages has one text part, here "") nor tool_call ids on request messages, so
       // no id join is possible (and infer-edges.ts has no invocation→invocation id join anyway,
-      // see openinference-openai.test.ts). Worse, the first call's output hashes as SHA-256 of ""
-      // (e3b0c442…): read-model.ts `outputOf` should treat an empty text part as no output.
+      // see openinference-openai.test.ts). The empty text part is read as no output (read-model.ts
+      // `outputOf`), so no artifact claims the hash of "" — asserted below.
       'model-chain':
         'no tool-call ids recorded (gen_ai.output.messages has only an empty text part); infer-edges.ts has no invocation→invocation join either',
+      // Follows from model-chain: the tool-calling invocation's output is not recorded, so it has
+      // no artifact and no edge (an orphan in completeness). An artifact hashed from the empty text
+      // part would be the hash of "" and would falsely claim every empty output as its own.
+      complete:
+        'the first (tool-calling) invocation has no recorded output, hence no artifact and no edge: an orphan',
     },
   });
 });

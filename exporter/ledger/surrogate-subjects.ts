@@ -62,8 +62,12 @@ export function surrogateSubjects(batch: MappedBatch, registry: SubjectRegistry)
  * IngestPipeline's `store` (it only needs `writeBatch`), no change to the pipeline needed.
  */
 export function surrogatingWriter(
-  store: Pick<GraphStore, 'writeBatch'>,
+  store: Pick<GraphStore, 'writeBatch' | 'writeContentEvents'>,
   registry: SubjectRegistry,
-): Pick<GraphStore, 'writeBatch'> {
-  return { writeBatch: (batch, nowMs) => store.writeBatch(surrogateSubjects(batch, registry), nowMs) };
+): Pick<GraphStore, 'writeBatch' | 'writeContentEvents'> {
+  return {
+    writeBatch: (batch, nowMs) => store.writeBatch(surrogateSubjects(batch, registry), nowMs),
+    // Content events carry chat messages, never subject pseudonyms (those are span attributes).
+    writeContentEvents: (events, nowMs) => store.writeContentEvents(events, nowMs),
+  };
 }

@@ -81,8 +81,8 @@ export function fedBackAnswerHashes(inputs: readonly ChatMessage[]): string[] {
 }
 
 /**
- * Output hash of foreign spans: one text answer → SHA-256 of its UTF-8; several, or tool
- * calls only → canonical JSON of the messages. OpenInference `output.value` is the
+ * Output hash of foreign spans: one text answer → SHA-256 of its UTF-8 (an empty one is no
+ * output); several, or tool calls only → canonical JSON of the messages. OpenInference `output.value` is the
  * fallback when no output messages were recorded.
  */
 function outputOf(attrs: Attrs, messages: ChatMessages): HashedContent | undefined {
@@ -90,6 +90,9 @@ function outputOf(attrs: Attrs, messages: ChatMessages): HashedContent | undefin
   const out = messages.output;
   let content: string | undefined;
   if (out.length === 1 && out[0]?.content !== undefined && out[0].toolCalls === undefined) {
+    // One empty text part is what an instrumentation records when the answer was tool calls
+    // it did not capture (Traceloop LangChain): that is no recorded output, not the hash of "".
+    if (out[0].content === '') return hashContent(given, undefined);
     content = out[0].content;
   } else if (out.length > 0) {
     const json = messagesForHash(out);

@@ -10,7 +10,7 @@ import { sha256Text } from './content-hash.js';
 import { classifySpan, detectDialect } from './detect-dialect.js';
 import { hashContent } from './hashed-content.js';
 import { readDataSources, readToolCallId } from './read-data-sources.js';
-import { readChatMessages } from './read-messages.js';
+import { type ChatMessage, readChatMessages } from './read-messages.js';
 import { fedBackAnswerHashes, readModelFact } from './read-model.js';
 import { readRunFact } from './read-run.js';
 import type { OutputFact, SpanFacts } from './span-facts.js';
@@ -63,6 +63,20 @@ export function readSpanFacts(view: SpanView): SpanFacts {
     dataSources: readDataSources(view, spanType),
     ...(output !== undefined ? { output } : {}),
     ...(toolCallId !== undefined ? { toolCallId } : {}),
+    ...consumedFacts(inputs),
+  };
+}
+
+/**
+ * What a model invocation's request messages let inference join: the tool calls they
+ * answer, and the hash of each message's text and of each fed-back tool-calling answer.
+ * Sorted and unique. Shared with the log-content merge (logs/amend-with-content.ts).
+ */
+export function consumedFacts(inputs: readonly ChatMessage[]): {
+  consumedToolCallIds: string[];
+  consumedContentSha256: string[];
+} {
+  return {
     consumedToolCallIds: unique(inputs.flatMap((m) => (m.toolCallId !== undefined ? [m.toolCallId] : []))),
     // Each request message's text, hashed alone, so a tool result or an earlier answer fed back verbatim can be joined.
     consumedContentSha256: unique([

@@ -1,4 +1,5 @@
 import type { OtlpAnyValue, OtlpExportTraceServiceRequest, OtlpKeyValue } from '../span-view/otlp-types.js';
+import type { OtlpExportLogsServiceRequest } from './otlp-logs-types.js';
 import { OtlpLimitError } from './receiver-errors.js';
 import type { ReceiverLimits } from './receiver-limits.js';
 
@@ -98,4 +99,34 @@ export function checkTraceRequestLimits(
     }
   }
   return spans;
+}
+
+/**
+ * Checks a decoded logs request the same way: at most `maxSpansPerRequest` log records, and
+ * the attribute bounds on records, their bodies, resources and scopes. Returns the record count.
+ */
+export function checkLogsRequestLimits(
+  request: OtlpExportLogsServiceRequest,
+  limits: Pick<ReceiverLimits, 'maxSpansPerRequest' | 'maxAttributesPerSpan' | 'maxAttributeValueLength'>,
+): number {
+  let records = 0;
+  for (const rl of request.resourceLogs ?? []) {
+    checkAttributes(rl.resource?.attributes, 'a resource', limits);
+    for (const sl of rl.scopeLogs ?? []) {
+      checkAttributes(sl.scope?.attributes, 'an instrumentation scope', limits);
+      const list = sl.logRecords ?? [];
+      records += list.length;
+      if (records > limits.maxSpansPerRequest) {
+        throw new OtlpLimitError(
+          'spans',
+          `request has more than ${limits.maxSpansPerRequest} log records (the limit); split it into smaller batches`,
+        );
+      }
+      for (const record of list) {
+        checkAttributes(record.attributes, 'a log record', limits);
+        checkValue(record.body, 'body', 'a log record', limits);
+      }
+    }
+  }
+  return records;
 }

@@ -11,6 +11,13 @@ export interface ExportTracesResult {
   readonly errorMessage?: string;
 }
 
+/** What ingest reported for an accepted logs request. */
+export interface ExportLogsResult {
+  /** Log records that were not kept (unreadable, no span to join, run already finalised). */
+  readonly rejectedLogRecords: number;
+  readonly errorMessage?: string;
+}
+
 const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
 /**
@@ -38,6 +45,41 @@ export function encodeTraceResponse(result: ExportTracesResult, encoding: OtlpEn
   if (partial === undefined) return new Uint8Array(0);
   const type = otlpProtoTypes().exportTraceServiceResponse;
   return type.encode(type.fromObject({ partialSuccess: partial })).finish();
+}
+
+/** Encodes `ExportLogsServiceResponse`; full success is the empty message, as for traces. */
+export function encodeLogsResponse(result: ExportLogsResult, encoding: OtlpEncoding): Uint8Array {
+  const partial =
+    result.rejectedLogRecords > 0 || (result.errorMessage !== undefined && result.errorMessage !== '')
+      ? { rejectedLogRecords: result.rejectedLogRecords, errorMessage: result.errorMessage ?? '' }
+      : undefined;
+  if (encoding === 'json') {
+    const body =
+      partial === undefined
+        ? {}
+        : {
+            partialSuccess: {
+              rejectedLogRecords: String(partial.rejectedLogRecords),
+              errorMessage: partial.errorMessage,
+            },
+          };
+    return Buffer.from(JSON.stringify(body));
+  }
+  if (partial === undefined) return new Uint8Array(0);
+  const type = otlpProtoTypes().exportLogsServiceResponse;
+  return type.encode(type.fromObject({ partialSuccess: partial })).finish();
+}
+
+/** Decodes `ExportLogsServiceResponse` protobuf (tests). */
+export function decodeLogsResponse(bytes: Uint8Array): ExportLogsResult {
+  const type = otlpProtoTypes().exportLogsServiceResponse;
+  const o = type.toObject(type.decode(bytes), { longs: Number }) as {
+    partialSuccess?: { rejectedLogRecords?: number; errorMessage?: string };
+  };
+  const p = o.partialSuccess;
+  return p?.errorMessage
+    ? { rejectedLogRecords: p.rejectedLogRecords ?? 0, errorMessage: p.errorMessage }
+    : { rejectedLogRecords: p?.rejectedLogRecords ?? 0 };
 }
 
 /** Decodes `ExportTraceServiceResponse` protobuf (used by tests and the bench client). */

@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { encodeRpcStatus, encodeTraceResponse } from './encode-response.js';
+import { encodeLogsResponse, encodeRpcStatus, encodeTraceResponse } from './encode-response.js';
 import { refusalStatus } from './error-status.js';
 import type { OtlpReceiver, ReceiverLogger } from './otlp-receiver.js';
 
 /** Full method path of OTLP/gRPC trace export. */
 export const OTLP_GRPC_TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** Full method path of OTLP/gRPC logs export. */
+export const OTLP_GRPC_LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 
 const identity = (bytes: Buffer): Buffer => bytes;
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -26,16 +28,45 @@ export const traceServiceDefinition: grpc.ServiceDefinition<grpc.UntypedServiceI
   },
 };
 
-/** Builds the unary Export handler over a receiver core. */
+/** LogsService, defined the same way as TraceService. */
+export const logsServiceDefinition: grpc.ServiceDefinition<grpc.UntypedServiceImplementation> = {
+  Export: { ...traceServiceDefinition.Export!, path: OTLP_GRPC_LOGS_EXPORT_PATH },
+};
+
+/** Builds the unary TraceService Export handler over a receiver core. */
 export function createTraceExportHandler(
   receiver: OtlpReceiver,
   logger: ReceiverLogger = console,
 ): grpc.handleUnaryCall<Buffer, Uint8Array> {
+  return createExportHandler(
+    receiver,
+    async (request) => encodeTraceResponse(await receiver.exportTraces(request, 'protobuf'), 'protobuf'),
+    logger,
+  );
+}
+
+/** Builds the unary LogsService Export handler over a receiver core. */
+export function createLogsExportHandler(
+  receiver: OtlpReceiver,
+  logger: ReceiverLogger = console,
+): grpc.handleUnaryCall<Buffer, Uint8Array> {
+  return createExportHandler(
+    receiver,
+    async (request) => encodeLogsResponse(await receiver.exportLogs(request, 'protobuf'), 'protobuf'),
+    logger,
+  );
+}
+
+function createExportHandler(
+  receiver: OtlpReceiver,
+  exportRequest: (request: Buffer) => Promise<Uint8Array>,
+  logger: ReceiverLogger,
+): grpc.handleUnaryCall<Buffer, Uint8Array> {
   return (call, callback) => {
     receiver
-      .admit(() => receiver.exportTraces(call.request, 'protobuf'))
+      .admit(() => exportRequest(call.request))
       .then(
-        (result) => callback(null, encodeTraceResponse(result, 'protobuf')),
+        (response) => callback(null, response),
         (error: unknown) => {
           const status = refusalStatus(error, receiver.limits.retryAfterSeconds);
           if (status.grpcCode === grpc.status.INTERNAL) {
@@ -87,7 +118,8 @@ export interface OtlpGrpcServer {
 }
 
 /**
- * Starts an OTLP/gRPC TraceService server on top of a receiver core. Its max receive message
+ * Starts an OTLP/gRPC server (TraceService, and LogsService when the receiver ingests logs)
+ * on top of a receiver core. Its max receive message
  * size is `limits.maxDecompressedBytes` (grpc-js applies it to the decompressed message), so
  * larger messages are answered RESOURCE_EXHAUSTED by grpc-js before any decoding.
  */
@@ -100,6 +132,9 @@ export async function startOtlpGrpcServer(
     'grpc.max_receive_message_length': receiver.limits.maxDecompressedBytes,
   });
   server.addService(traceServiceDefinition, { Export: createTraceExportHandler(receiver, options.logger) });
+  if (receiver.servesLogs) {
+    server.addService(logsServiceDefinition, { Export: createLogsExportHandler(receiver, options.logger) });
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(

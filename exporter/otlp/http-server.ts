@@ -1,13 +1,20 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipBounded } from './decompress.js';
-import { encodeRpcStatus, encodeTraceResponse, type OtlpEncoding } from './encode-response.js';
+import {
+  encodeLogsResponse,
+  encodeRpcStatus,
+  encodeTraceResponse,
+  type OtlpEncoding,
+} from './encode-response.js';
 import { refusalStatus } from './error-status.js';
 import type { OtlpReceiver, ReceiverLogger } from './otlp-receiver.js';
 import { OtlpLimitError } from './receiver-errors.js';
 
 /** OTLP/HTTP traces path (OTLP spec default). */
 export const OTLP_HTTP_TRACES_PATH = '/v1/traces';
+/** OTLP/HTTP logs path (OTLP spec default). */
+export const OTLP_HTTP_LOGS_PATH = '/v1/logs';
 
 const CONTENT_TYPES: Readonly<Record<string, OtlpEncoding>> = {
   'application/x-protobuf': 'protobuf',
@@ -124,8 +131,8 @@ function sendStatus(
 }
 
 /**
- * A node:http request listener serving OTLP/HTTP `POST /v1/traces` (protobuf or JSON, optionally
- * gzip) through the receiver; usable inside another server. Answers 404 for other paths,
+ * A node:http request listener serving OTLP/HTTP `POST /v1/traces` and, when the receiver
+ * ingests logs, `POST /v1/logs` (protobuf or JSON, optionally gzip) through the receiver; usable inside another server. Answers 404 for other paths,
  * 405 for other methods, 415 for other content types or encodings, and the receiver's refusals
  * mapped by `refusalStatus` with a `google.rpc.Status` body in the request's encoding.
  */
@@ -136,8 +143,17 @@ export function createOtlpHttpListener(
   const { limits } = receiver;
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== OTLP_HTTP_TRACES_PATH) {
-      sendStatus(res, 404, `not found: only POST ${OTLP_HTTP_TRACES_PATH} is served here`, 'json');
+    const signal =
+      path === OTLP_HTTP_TRACES_PATH
+        ? 'traces'
+        : path === OTLP_HTTP_LOGS_PATH && receiver.servesLogs
+          ? 'logs'
+          : undefined;
+    if (signal === undefined) {
+      const served = receiver.servesLogs
+        ? `POST ${OTLP_HTTP_TRACES_PATH} and POST ${OTLP_HTTP_LOGS_PATH} are`
+        : `only POST ${OTLP_HTTP_TRACES_PATH} is`;
+      sendStatus(res, 404, `not found: ${served} served here`, 'json');
       return;
     }
     if (req.method !== 'POST') {
@@ -176,11 +192,13 @@ export function createOtlpHttpListener(
       .admit(async () => {
         const raw = await readBody(req, limits.maxRequestBytes);
         const body = contentEncoding === 'gzip' ? await gunzipBounded(raw, limits.maxDecompressedBytes) : raw;
-        return receiver.exportTraces(body, encoding);
+        return signal === 'traces'
+          ? encodeTraceResponse(await receiver.exportTraces(body, encoding), encoding)
+          : encodeLogsResponse(await receiver.exportLogs(body, encoding), encoding);
       })
       .then(
-        (result) => {
-          send(res, 200, encodeTraceResponse(result, encoding), {
+        (response) => {
+          send(res, 200, response, {
             'content-type': RESPONSE_CONTENT_TYPE[encoding],
           });
         },
@@ -225,7 +243,7 @@ export interface OtlpHttpServerOptions {
 export interface OtlpHttpServer {
   /** The bound port (useful with port 0). */
   readonly port: number;
-  /** Base URL, e.g. `http://127.0.0.1:4318`; the traces endpoint is `${url}/v1/traces`. */
+  /** Base URL, e.g. `http://127.0.0.1:4318`; endpoints are `${url}/v1/traces` and `${url}/v1/logs`. */
   readonly url: string;
   /** Stops accepting connections, waits for in-flight requests, then closes every connection. */
   close(): Promise<void>;

@@ -2,20 +2,26 @@
  * OTLP receiver: protobuf/JSON decoders for the OTLP trace (and logs) requests, the
  * transport-independent receiver core, and the OTLP/HTTP and OTLP/gRPC servers.
  */
-export { checkTraceRequestLimits } from './check-limits.js';
+export { checkLogsRequestLimits, checkTraceRequestLimits } from './check-limits.js';
 export { decodeLogsRequestJson, decodeTraceRequestJson } from './decode-json.js';
 export { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from './decode-protobuf.js';
 export { gunzipBounded } from './decompress.js';
 export {
+  decodeLogsResponse,
   decodeTraceResponse,
+  type ExportLogsResult,
   type ExportTracesResult,
+  encodeLogsResponse,
   encodeRpcStatus,
   encodeTraceResponse,
   type OtlpEncoding,
 } from './encode-response.js';
 export { GRPC_STATUS, type RefusalStatus, refusalStatus } from './error-status.js';
 export {
+  createLogsExportHandler,
   createTraceExportHandler,
+  logsServiceDefinition,
+  OTLP_GRPC_LOGS_EXPORT_PATH,
   OTLP_GRPC_TRACE_EXPORT_PATH,
   type OtlpGrpcServer,
   type OtlpGrpcServerOptions,
@@ -24,6 +30,7 @@ export {
 } from './grpc-server.js';
 export {
   createOtlpHttpListener,
+  OTLP_HTTP_LOGS_PATH,
   OTLP_HTTP_TRACES_PATH,
   type OtlpHttpServer,
   type OtlpHttpServerOptions,
@@ -32,6 +39,7 @@ export {
 export type { OtlpExportLogsServiceRequest, OtlpLogRecord } from './otlp-logs-types.js';
 export {
   createOtlpReceiver,
+  type LogsIngest,
   type OtlpReceiver,
   type OtlpReceiverOptions,
   type ReceiverLogger,

@@ -1,8 +1,9 @@
 import type { OtlpExportTraceServiceRequest } from '../span-view/otlp-types.js';
-import { checkTraceRequestLimits } from './check-limits.js';
-import { decodeTraceRequestJson } from './decode-json.js';
-import { decodeTraceRequestProtobuf } from './decode-protobuf.js';
-import type { ExportTracesResult, OtlpEncoding } from './encode-response.js';
+import { checkLogsRequestLimits, checkTraceRequestLimits } from './check-limits.js';
+import { decodeLogsRequestJson, decodeTraceRequestJson } from './decode-json.js';
+import { decodeLogsRequestProtobuf, decodeTraceRequestProtobuf } from './decode-protobuf.js';
+import type { ExportLogsResult, ExportTracesResult, OtlpEncoding } from './encode-response.js';
+import type { OtlpExportLogsServiceRequest } from './otlp-logs-types.js';
 import { UnavailableError } from './receiver-errors.js';
 import { parseReceiverLimits, type ReceiverLimits, type ReceiverLimitsInput } from './receiver-limits.js';
 
@@ -20,9 +21,14 @@ export interface ReceiverLogger {
  */
 export type TraceIngest = (request: OtlpExportTraceServiceRequest) => Promise<ExportTracesResult>;
 
+/** Like TraceIngest, for a decoded logs request: resolve once its records are durable. */
+export type LogsIngest = (request: OtlpExportLogsServiceRequest) => Promise<ExportLogsResult>;
+
 /** Dependencies and settings of `createOtlpReceiver`. */
 export interface OtlpReceiverOptions {
   readonly ingest: TraceIngest;
+  /** Ingests OTLP logs (GenAI content events); without it, logs requests are refused as not served. */
+  readonly ingestLogs?: LogsIngest;
   /** Validated with zod; see `DEFAULT_RECEIVER_LIMITS` for the defaults. */
   readonly limits?: ReceiverLimitsInput;
   /** Defaults to `console`. */
@@ -46,6 +52,10 @@ export interface OtlpReceiver {
    * or ingest's own error; nothing reaches ingest when decoding or a limit fails.
    */
   exportTraces(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult>;
+  /** Whether logs are ingested (`ingestLogs` was given). */
+  readonly servesLogs: boolean;
+  /** As exportTraces, for an `ExportLogsServiceRequest` (record count bounded by maxSpansPerRequest). */
+  exportLogs(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportLogsResult>;
   /** Stops admitting requests and resolves when every admitted one has been answered. */
   close(): Promise<void>;
 }
@@ -58,7 +68,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   let closing = false;
   let bytesInFlight = 0;
 
-  async function exportTraces(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult> {
+  async function boundedInFlight<T>(body: Uint8Array, work: () => Promise<T>): Promise<T> {
     // Decoded OTLP takes several times its size in heap: bound what is decoded at once.
     if (bytesInFlight > 0 && bytesInFlight + body.byteLength > limits.maxInFlightBytes) {
       throw new UnavailableError(
@@ -67,10 +77,29 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     }
     bytesInFlight += body.byteLength;
     try {
-      return await decodeAndIngest(body, encoding);
+      return await work();
     } finally {
       bytesInFlight -= body.byteLength;
     }
+  }
+
+  function exportTraces(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult> {
+    return boundedInFlight(body, () => decodeAndIngest(body, encoding));
+  }
+
+  async function decodeAndIngestLogs(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportLogsResult> {
+    const ingestLogs = options.ingestLogs;
+    if (ingestLogs === undefined) throw new Error('logs are not served by this receiver');
+    const request = encoding === 'json' ? decodeLogsRequestJson(body) : decodeLogsRequestProtobuf(body);
+    const records = checkLogsRequestLimits(request, limits);
+    if (records === 0) return { rejectedLogRecords: 0 };
+    const result = await ingestLogs(request);
+    const rejected = Number.isInteger(result.rejectedLogRecords)
+      ? Math.min(Math.max(result.rejectedLogRecords, 0), records)
+      : 0;
+    return result.errorMessage === undefined
+      ? { rejectedLogRecords: rejected }
+      : { rejectedLogRecords: rejected, errorMessage: result.errorMessage };
   }
 
   async function decodeAndIngest(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult> {
@@ -114,6 +143,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       return task;
     },
     exportTraces,
+    servesLogs: options.ingestLogs !== undefined,
+    exportLogs(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportLogsResult> {
+      return boundedInFlight(body, () => decodeAndIngestLogs(body, encoding));
+    },
     async close() {
       closing = true;
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -1,3 +1,4 @@
+import type { ContentEvent } from '../logs/content-event.js';
 import type { LineageEdge, LineageNode, MappedBatch, SpanRecord } from '../model/lineage-record.js';
 
 /** A page of results with an opaque cursor for the next page (absent on the last page). */
@@ -104,6 +105,32 @@ export interface GraphStore {
   runsToFinalise(nowMs: number, settleMs: number, limit: number): Promise<readonly string[]>;
   /** Records that a run (or its supplementary bundle) was archived; lineage closure may be materialised here. */
   markFinalised(runId: string, finalisation: RunFinalisation): Promise<void>;
+  /**
+   * Durably keeps GenAI content events (from OTLP log records) until their run is finalised;
+   * idempotent by (run, span, key). An event for a run that is already finalised is not kept
+   * (its bundle is sealed) and is returned in `late`. Content arriving for a known run counts
+   * as arrival: its settle window starts again.
+   */
+  writeContentEvents(events: readonly ContentEvent[], nowMs: number): Promise<ContentWriteResult>;
+  /** The content events held for a run, ordered by span, time, then arrival. */
+  contentEvents(runId: string): Promise<readonly ContentEvent[]>;
+  /**
+   * Replaces ModelInvocation nodes and span records of a run that is not finalised yet with
+   * amended versions (same ids; see logs/amend-with-content.ts) and drops the run's content
+   * events, in one transaction. Rejects, changing nothing, when the run is finalised or a
+   * record does not exist.
+   */
+  replaceWithContent(
+    runId: string,
+    records: { readonly nodes: readonly LineageNode[]; readonly spans: readonly SpanRecord[] },
+  ): Promise<void>;
   /** Closes the store; further calls reject. */
   close(): Promise<void>;
+}
+
+/** Result of writeContentEvents. */
+export interface ContentWriteResult {
+  readonly written: number;
+  /** Events refused because their run was already finalised. */
+  readonly late: readonly ContentEvent[];
 }

@@ -8,7 +8,7 @@ import type { SpanViewLimits } from './span-view-limits.js';
 import { decodeUtf8Lenient, toWellFormed } from './well-formed-string.js';
 
 /** A JSON-safe plain value (what kvlists and mixed arrays become before `JSON.stringify`). */
-type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
+export type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
 
 const ONEOF_FIELDS = [
   'stringValue',
@@ -234,4 +234,26 @@ export function normaliseSdkAttributes(
     if (value !== undefined) out[toWellFormed(key)] = bounded(value, at, limits);
   }
   return out;
+}
+
+/**
+ * An OTLP AnyValue as a plain JSON value (kvlist → object, bytes → hex, int64 beyond 2^53 →
+ * decimal string), for log record bodies.
+ * @throws {SpanRejection} `attribute_limit` when count or nesting exceed `limits`.
+ */
+export function otlpAnyValueToPlain(
+  any: OtlpAnyValue | undefined,
+  limits: SpanViewLimits,
+  where: string,
+): Plain {
+  return anyToPlain(any, 0, where, limits);
+}
+
+/**
+ * A value the OTel JS SDK holds (log body: string, number, object, array, bytes) as a plain
+ * JSON value.
+ * @throws {SpanRejection} `attribute_limit` when count or nesting exceed `limits`.
+ */
+export function sdkValueToPlainValue(value: unknown, limits: SpanViewLimits, where: string): Plain {
+  return sdkValueToPlain(value, 0, where, limits);
 }

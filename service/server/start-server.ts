@@ -140,6 +140,18 @@ export async function startServer(
         const errorMessage = summariseRejections(result.rejected);
         return { rejectedSpans: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
       },
+      ingestLogs: async (request) => {
+        let result: Awaited<ReturnType<IngestPipeline['ingestOtlpLogs']>>;
+        try {
+          result = await pipeline.ingestOtlpLogs(request);
+          storeHealthy = true;
+        } catch (error) {
+          storeHealthy = false;
+          throw new UnavailableError(`lineage store unavailable: ${reason(error)}`);
+        }
+        const errorMessage = summariseRejections(result.rejected);
+        return { rejectedLogRecords: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
+      },
       logger: {
         warn: (message, fields) =>
           log(`warn: ${message}${fields ? ` ${inspect(fields, { depth: 3, breakLength: Infinity })}` : ''}`),

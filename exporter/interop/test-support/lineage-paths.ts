@@ -1,15 +1,18 @@
 /**
- * The two ways a foreign app's spans reach agent-lineage, behind one interface so every
- * interoperability test asserts the same things on both:
- * - in-process: `LineageSpanExporter` under the app's own tracer provider, real SQLite
- *   store (`:memory:`), run finaliser with a filesystem archive;
+ * The two ways a foreign app's spans (and log records) reach agent-lineage, behind one
+ * interface so every interoperability test asserts the same things on both:
+ * - in-process: `LineageSpanExporter` under the app's own tracer provider and
+ *   `LineageLogRecordExporter` under its logger provider, real SQLite store (`:memory:`),
+ *   run finaliser with a filesystem archive;
  * - receiver: the official `@opentelemetry/exporter-trace-otlp-proto` posting to
- *   `startServer`'s OTLP/HTTP port, read back through the Lineage API with an engineering key.
+ *   `startServer`'s OTLP/HTTP port (logs as OTLP/HTTP protobuf to `/v1/logs`), read back
+ *   through the Lineage API with an engineering key.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -21,12 +24,14 @@ import { addKeyToFile } from '../../../service/cli/create-key.js';
 import { serveConfigSchema } from '../../../service/cli/serve-config.js';
 import { startServer } from '../../../service/server/start-server.js';
 import { RunFinaliser } from '../../finalise/run-finaliser.js';
+import { LineageLogRecordExporter } from '../../lineage-log-record-exporter.js';
 import { LineageSpanExporter } from '../../lineage-span-exporter.js';
 import type { LineageEdge, LineageNode } from '../../model/lineage-record.js';
 import { IngestPipeline } from '../../pipeline/ingest-pipeline.js';
 import type { CompletenessReport, SourceHit } from '../../ports/graph-store.js';
 import { FsArchiveStore } from '../../stores/fs-archive/fs-archive-store.js';
 import { openSqliteGraphStore } from '../../stores/sqlite/sqlite-graph-store.js';
+import { type OtlpLogSender, startOtlpLogSender } from './otlp-log-sender.js';
 
 /** Which path the spans took. */
 export type LineagePathName = 'in-process' | 'receiver';
@@ -51,9 +56,13 @@ export interface LineagePath {
   readonly provider: BasicTracerProvider;
   /** Every span the provider ended, for diagnostics and for asserting on what the instrumentation emitted. */
   readonly recorded: InMemorySpanExporter;
+  /** The app's logger provider: its records reach the path (in-process exporter, or POST /v1/logs). */
+  readonly loggerProvider: LoggerProvider;
+  /** HTTP status of every logs POST (receiver path only). */
+  readonly logStatuses?: readonly number[];
   /** The receiver's OTLP/HTTP base URL (receiver path only), e.g. for posting OTLP logs. */
   readonly otlpHttpUrl?: string;
-  /** Flushes the provider and finalises every ended run now (settle window 0). */
+  /** Flushes logs, then spans, and finalises every ended run now (settle window 0). */
   finalise(): Promise<void>;
   /** The run's graph, or undefined when the run is unknown. */
   runGraph(runId: string): Promise<RunGraphReadout | undefined>;
@@ -71,7 +80,11 @@ export async function startInProcessPath(): Promise<LineagePath> {
   const store = await openSqliteGraphStore({ path: ':memory:' });
   const archive = new FsArchiveStore({ root: join(dir, 'archive') });
   const finaliser = new RunFinaliser({ store, archive, settleMs: 0 });
-  const exporter = new LineageSpanExporter({ pipeline: new IngestPipeline({ store }), finaliser });
+  const pipeline = new IngestPipeline({ store });
+  const exporter = new LineageSpanExporter({ pipeline, finaliser });
+  const loggerProvider = new LoggerProvider({
+    processors: [new SimpleLogRecordProcessor({ exporter: new LineageLogRecordExporter({ pipeline }) })],
+  });
   const recorded = new InMemorySpanExporter();
   // SimpleSpanProcessor: each span is durable when forceFlush returns, no batching timer to wait for.
   const provider = new BasicTracerProvider({
@@ -81,7 +94,9 @@ export async function startInProcessPath(): Promise<LineagePath> {
     name: 'in-process',
     provider,
     recorded,
+    loggerProvider,
     async finalise() {
+      await loggerProvider.forceFlush();
       await provider.forceFlush();
       await finaliser.tick(0);
     },
@@ -102,6 +117,7 @@ export async function startInProcessPath(): Promise<LineagePath> {
     },
     completeness: (runId) => store.completeness({ runIds: [runId] }),
     async close() {
+      await loggerProvider.shutdown();
       await provider.shutdown();
       await store.close();
       await archive.close();
@@ -133,6 +149,7 @@ export async function startReceiverPath(): Promise<LineagePath> {
       settleSeconds: 0,
     }),
   );
+  const sender: OtlpLogSender = startOtlpLogSender(server.otlpHttpUrl);
   const recorded = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     spanProcessors: [
@@ -146,9 +163,12 @@ export async function startReceiverPath(): Promise<LineagePath> {
     name: 'receiver',
     provider,
     recorded,
+    loggerProvider: sender.loggerProvider,
+    logStatuses: sender.statuses,
     otlpHttpUrl: server.otlpHttpUrl,
     async finalise() {
       // forceFlush resolves after the receiver acknowledged, i.e. after the batch is committed.
+      await sender.loggerProvider.forceFlush();
       await provider.forceFlush();
       await server.finaliseNow(0);
     },
@@ -172,6 +192,7 @@ export async function startReceiverPath(): Promise<LineagePath> {
       return { outputs: body.outputs, sources: body.sources };
     },
     async close() {
+      await sender.loggerProvider.shutdown();
       await provider.shutdown();
       await server.close();
       await rm(dir, { recursive: true, force: true });

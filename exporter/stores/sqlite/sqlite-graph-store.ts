@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
 import { canonicalJson } from '../../hashing/canonical-json.js';
+import type { ContentEvent } from '../../logs/content-event.js';
 import { edgeId } from '../../mapping/resolve-link.js';
 import type { LineageEdge, LineageNode, MappedBatch, SpanRecord } from '../../model/lineage-record.js';
 import type {
   BackwardLineage,
   CompletenessReport,
+  ContentWriteResult,
   GraphStore,
   OutputHit,
   Page,
@@ -15,6 +17,7 @@ import type {
   WriteResult,
 } from '../../ports/graph-store.js';
 import { BatchWriter } from './batch-writer.js';
+import { ContentEventsTable } from './content-events-table.js';
 import { LineageWalker, type WalkNode } from './lineage-walk.js';
 import { decodeNodeId } from './node-id-codec.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
@@ -104,6 +107,7 @@ const DEFAULT_BACKWARD_DEPTH = 64;
 export class SqliteGraphStore implements GraphStore {
   readonly #db: SqlDatabase;
   readonly #s: SqliteStatements;
+  readonly #content: ContentEventsTable;
   readonly #walker: LineageWalker;
   readonly #path: string;
   readonly #maxWalkDepth: number;
@@ -126,6 +130,7 @@ export class SqliteGraphStore implements GraphStore {
     this.#path = path;
     this.#maxWalkDepth = maxWalkDepth;
     this.#s = prepareStatements(db);
+    this.#content = new ContentEventsTable(db);
     this.#walker = new LineageWalker(db);
     this.nodeRows = new RowBuffer(
       db,
@@ -757,6 +762,29 @@ export class SqliteGraphStore implements GraphStore {
   checkpoint(): void {
     this.#assertOpen();
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  // ---------------------------------------------------------------- content from logs
+
+  /** See GraphStore.writeContentEvents. One transaction; durable on resolve. */
+  async writeContentEvents(events: readonly ContentEvent[], nowMs: number): Promise<ContentWriteResult> {
+    this.#assertOpen();
+    return this.#db.transaction(() => this.#content.write(events, nowMs));
+  }
+
+  /** See GraphStore.contentEvents. */
+  async contentEvents(runId: string): Promise<readonly ContentEvent[]> {
+    this.#assertOpen();
+    return this.#content.read(runId);
+  }
+
+  /** See GraphStore.replaceWithContent. */
+  async replaceWithContent(
+    runId: string,
+    records: { readonly nodes: readonly LineageNode[]; readonly spans: readonly SpanRecord[] },
+  ): Promise<void> {
+    this.#assertOpen();
+    this.#content.replace(runId, records);
   }
 
   /** See GraphStore.close. Idempotent. */

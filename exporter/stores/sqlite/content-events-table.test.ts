@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RunFinaliser } from '../../finalise/run-finaliser.js';
+import type { LogView } from '../../logs/log-view.js';
+import { readContentEvents } from '../../logs/read-content-events.js';
+import { GEN_AI_TEXT as X } from '../../mapping/test-support/gen-ai-run.js';
+import type { GraphStore } from '../../ports/graph-store.js';
+import { contentFreeRun, describeContentEventsContract } from '../content-events-contract.js';
+import { FsArchiveStore } from '../fs-archive/fs-archive-store.js';
+import { openSqliteGraphStore, type SqliteGraphStore } from './sqlite-graph-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lineage-content-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const pathOf = new WeakMap<GraphStore, string>();
+
+async function makeStore(): Promise<SqliteGraphStore> {
+  const path = join(dir, `store-${counter++}.db`);
+  const store = await openSqliteGraphStore({ path });
+  pathOf.set(store, path);
+  return store;
+}
+
+describeContentEventsContract('sqlite', makeStore, async (store) => {
+  const path = pathOf.get(store);
+  if (path === undefined) throw new Error('not a store from makeStore');
+  await store.close();
+  const again = await openSqliteGraphStore({ path });
+  pathOf.set(again, path);
+  return again;
+});
+
+/** The official OpenAI instrumentation's content records for the fixture's two chats. */
+function contentLogs(): LogView[] {
+  const { views } = contentFreeRun();
+  const [chat1, chat2] = views.filter((v) => v.name.startsWith('chat ')) as [
+    (typeof views)[0],
+    (typeof views)[0],
+  ];
+  const call = {
+    id: 'call_9',
+    type: 'function',
+    function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+  };
+  const log = (span: typeof chat1, eventName: string, body: LogView['body'], ms: number): LogView => ({
+    traceId: span.traceId,
+    spanId: span.spanId,
+    timeNs: BigInt(ms) * 1_000_000n,
+    eventName,
+    attributes: {},
+    body,
+  });
+  return [
+    log(chat1, 'gen_ai.system.message', { content: X.system }, chat1.startTimeMs),
+    log(chat1, 'gen_ai.user.message', { content: X.user }, chat1.startTimeMs),
+    log(chat1, 'gen_ai.choice', { index: 0, message: { tool_calls: [call] } }, chat1.endTimeMs),
+    log(chat2, 'gen_ai.user.message', { content: X.user }, chat2.startTimeMs),
+    log(chat2, 'gen_ai.assistant.message', { tool_calls: [call] }, chat2.startTimeMs),
+    log(chat2, 'gen_ai.tool.message', { id: 'call_9', content: X.toolResult }, chat2.startTimeMs),
+    log(chat2, 'gen_ai.choice', { index: 0, message: { content: X.answer } }, chat2.endTimeMs),
+  ];
+}
+
+describe('content events through finalisation (SQLite + filesystem archive)', () => {
+  it('logs that arrive before their spans, across a restart, fill the run at finalisation; content is then gone from the file', async () => {
+    const { batch } = contentFreeRun();
+    const runId = batch.spans[0]!.runId;
+    const path = join(dir, `restart-${counter++}.db`);
+    let store = await openSqliteGraphStore({ path });
+    const { events } = readContentEvents(contentLogs());
+    // One record per export, as a SimpleLogRecordProcessor delivers them, before any span.
+    for (const e of events) await store.writeContentEvents([e], 1_000);
+    await store.close();
+    store = await openSqliteGraphStore({ path });
+    await store.writeBatch(batch, 2_000);
+    const archive = new FsArchiveStore({ root: join(dir, `archive-${counter++}`) });
+    const finaliser = new RunFinaliser({ store, archive, settleMs: 0 });
+    expect(await finaliser.tick(0)).toBe(1);
+
+    const graph = await store.getRun(runId);
+    const outputs = graph?.nodes.filter((n) => n.kind === 'FinalOutput') ?? [];
+    expect(outputs).toHaveLength(1);
+    expect(outputs[0]?.sha256).toBe(createHash('sha256').update(X.answer).digest('hex'));
+    expect(graph?.nodes.filter((n) => n.kind === 'IntermediateArtifact')).toHaveLength(2);
+    expect(graph?.edges.some((e) => e.type === 'CONSUMED_BY' && e.inferred)).toBe(true);
+    expect(await store.contentEvents(runId)).toEqual([]);
+    expect(store.verifyRecordHashes().mismatches).toEqual([]);
+    const completeness = await store.completeness({ runIds: [runId] });
+    expect(completeness.runsWithoutFinalOutput).toEqual([]);
+    expect(completeness.orphanNodes).toEqual([]);
+
+    // The bundle carries the filled hashes; with capture off, no message text reaches it or the database.
+    const bundleKey = graph?.finalisation?.archiveKey ?? '';
+    const bundle = Buffer.from(await archive.get(bundleKey)).toString('utf8');
+    expect(bundle).toContain(outputs[0]?.sha256);
+    expect(bundle).not.toContain(X.answer);
+    store.checkpoint();
+    await store.close();
+    await archive.close();
+    const files = readdirSync(dir).filter((f) => f.startsWith(path.split('/').pop()!));
+    for (const f of files) {
+      if (statSync(join(dir, f)).size === 0) continue;
+      expect(readFileSync(join(dir, f)).includes(Buffer.from(X.answer)), f).toBe(false);
+    }
+  });
+});
