@@ -27,6 +27,11 @@ export interface RunFinaliserOptions {
   readonly batchSize?: number;
   /** Put captured content into the archive. Default false. */
   readonly includeContent?: boolean;
+  /**
+   * How long GenAI content events (from log records) wait for a run that never arrives
+   * (spans dropped upstream) before they are deleted. Default 1 hour.
+   */
+  readonly contentTtlMs?: number;
   readonly now?: () => number;
   /** Called after each finalisation batch with what was archived (e.g. to append to the integrity log). */
   readonly onFinalised?: (runs: readonly FinalisedRun[]) => Promise<void> | void;
@@ -63,6 +68,7 @@ export class RunFinaliser {
       intervalMs: 1_000,
       batchSize: 200,
       includeContent: false,
+      contentTtlMs: 60 * 60_000,
       now: Date.now,
       ...options,
     };
@@ -100,6 +106,16 @@ export class RunFinaliser {
   }
 
   async #tick(settleMs: number): Promise<number> {
+    try {
+      const pruned = await this.#o.store.pruneContentEvents(this.#o.now() - this.#o.contentTtlMs);
+      if (pruned > 0) {
+        this.#o.log?.(
+          `warn: deleted ${pruned} content log record(s) whose run never arrived within ${this.#o.contentTtlMs} ms`,
+        );
+      }
+    } catch (error) {
+      this.#failed('could not delete expired content log records', error);
+    }
     let total = 0;
     for (;;) {
       const now = this.#o.now();

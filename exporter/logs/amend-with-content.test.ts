@@ -33,6 +33,7 @@ function contentLogs(views: readonly SpanView[]): LogView[] {
   const log = (span: SpanView, eventName: string, body: LogView['body'], timeMs: number): LogView => ({
     traceId: span.traceId,
     spanId: span.spanId,
+    sampled: true,
     timeNs: BigInt(timeMs) * 1_000_000n,
     eventName,
     attributes: { 'event.name': eventName, 'gen_ai.system': 'openai' },

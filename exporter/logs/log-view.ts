@@ -22,6 +22,11 @@ export interface LogView {
   /** Lowercase hex; undefined when the record carries no (or an all-zero) trace id. */
   readonly traceId?: string;
   readonly spanId?: string;
+  /**
+   * False when the record's trace flags say its span was not sampled (its spans will never
+   * arrive, so its content must not wait for them); true when sampled or unknown.
+   */
+  readonly sampled: boolean;
   /** Emit time in unix nanoseconds (observed time when unset; 0 when neither is). */
   readonly timeNs: bigint;
   /** `LogRecord.event_name`, else the `event.name` attribute (older instrumentations). */
@@ -53,6 +58,11 @@ function nanosOf(value: unknown): bigint | undefined {
   return nanos !== undefined && nanos > 0n ? nanos : undefined;
 }
 
+/** W3C trace flags: bit 0 is `sampled`. Unknown flags count as sampled. */
+function sampledFlag(flags: unknown): boolean {
+  return typeof flags === 'number' && Number.isInteger(flags) ? (flags & 1) === 1 : true;
+}
+
 function fromOtlpRecord(record: OtlpLogRecord, limits: SpanViewLimits): LogView {
   const attributes = flattenOtlpAttributes(record.attributes, limits, 'log record');
   const traceId = optionalId(record.traceId, 16);
@@ -61,6 +71,8 @@ function fromOtlpRecord(record: OtlpLogRecord, limits: SpanViewLimits): LogView 
   return {
     ...(traceId !== undefined ? { traceId } : {}),
     ...(spanId !== undefined ? { spanId } : {}),
+    // OTLP LogRecord.flags carries the trace flags in its low byte; 0 when the record has no span.
+    sampled: traceId === undefined || sampledFlag(record.flags),
     timeNs: nanosOf(record.timeUnixNano) ?? nanosOf(record.observedTimeUnixNano) ?? 0n,
     ...(eventName !== undefined ? { eventName } : {}),
     attributes,
@@ -99,7 +111,11 @@ export function otlpLogsRequestToViews(
 export interface ReadableLogRecordLike {
   readonly hrTime?: readonly [number, number];
   readonly hrTimeObserved?: readonly [number, number];
-  readonly spanContext?: { readonly traceId?: string; readonly spanId?: string };
+  readonly spanContext?: {
+    readonly traceId?: string;
+    readonly spanId?: string;
+    readonly traceFlags?: number;
+  };
   readonly eventName?: string;
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly body?: unknown;
@@ -121,6 +137,7 @@ function fromSdkRecord(record: ReadableLogRecordLike, limits: SpanViewLimits): L
   return {
     ...(traceId !== undefined ? { traceId } : {}),
     ...(spanId !== undefined ? { spanId } : {}),
+    sampled: traceId === undefined || sampledFlag(record.spanContext?.traceFlags),
     timeNs: hrNanos(record.hrTime) ?? hrNanos(record.hrTimeObserved) ?? 0n,
     ...(eventName !== undefined ? { eventName } : {}),
     attributes,

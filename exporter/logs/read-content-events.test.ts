@@ -10,6 +10,7 @@ function view(eventName: string | undefined, body: LogView['body'], extra: Parti
   return {
     traceId: TRACE,
     spanId: SPAN,
+    sampled: true,
     timeNs: 1_700_000_000_000_000_000n,
     ...(eventName !== undefined ? { eventName } : {}),
     attributes: {},
@@ -89,14 +90,16 @@ describe('readContentEvents', () => {
     expect(events[1]?.input[0]?.toolCallId).toBe('call_1');
   });
 
-  it('counts ordinary log records as ignored, not rejected', () => {
+  it('counts ordinary log records, and content of unsampled spans, as ignored, not rejected', () => {
     const { events, rejected, ignored } = readContentEvents([
       view(undefined, 'GET /health 200'),
       view('http.request', { status: 200 }),
+      // Head sampling dropped the span: its run will never arrive, so its content must not wait.
+      view('gen_ai.user.message', { content: 'Hi' }, { sampled: false }),
     ]);
     expect(events).toEqual([]);
     expect(rejected).toEqual([]);
-    expect(ignored).toBe(2);
+    expect(ignored).toBe(3);
   });
 
   it('rejects content events it cannot join or read, each alone, with a reason', () => {
@@ -141,6 +144,7 @@ describe('log record normalisers', () => {
                   traceId: Buffer.from(TRACE, 'hex'),
                   spanId: Buffer.from(SPAN, 'hex'),
                   timeUnixNano: '1700000000000000123',
+                  flags: 0x101,
                   eventName: 'gen_ai.choice',
                   body: {
                     kvlistValue: {
@@ -160,6 +164,7 @@ describe('log record normalisers', () => {
                   traceId: TRACE,
                   spanId: SPAN,
                   observedTimeUnixNano: 5,
+                  flags: 0,
                   attributes: [{ key: 'event.name', value: { stringValue: 'gen_ai.user.message' } }],
                 },
                 { traceId: new Uint8Array(0), spanId: new Uint8Array(0) },
@@ -173,11 +178,17 @@ describe('log record normalisers', () => {
     expect(views[0]).toMatchObject({
       traceId: TRACE,
       spanId: SPAN,
+      sampled: true,
       timeNs: 1_700_000_000_000_000_123n,
       eventName: 'gen_ai.choice',
       body: { index: 0, message: { content: 'Hi' } },
     });
-    expect(views[1]).toMatchObject({ timeNs: 5n, eventName: 'gen_ai.user.message', body: null });
+    expect(views[1]).toMatchObject({
+      sampled: false,
+      timeNs: 5n,
+      eventName: 'gen_ai.user.message',
+      body: null,
+    });
     expect(views[2]?.traceId).toBeUndefined();
     expect(views[2]?.spanId).toBeUndefined();
   });
@@ -214,7 +225,7 @@ describe('log record normalisers', () => {
     const { views, rejected } = readableLogRecordsToViews([
       {
         hrTime: [1_700_000_000, 5],
-        spanContext: { traceId: TRACE, spanId: SPAN },
+        spanContext: { traceId: TRACE, spanId: SPAN, traceFlags: 1 },
         attributes: { 'event.name': 'gen_ai.user.message', 'gen_ai.system': 'openai' },
         body: { content: 'Hi' },
       },
@@ -224,6 +235,7 @@ describe('log record normalisers', () => {
       {
         traceId: TRACE,
         spanId: SPAN,
+        sampled: true,
         timeNs: 1_700_000_000_000_000_005n,
         eventName: 'gen_ai.user.message',
         attributes: { 'event.name': 'gen_ai.user.message', 'gen_ai.system': 'openai' },

@@ -23,7 +23,7 @@ export interface ContentEventsResult {
   readonly events: ContentEvent[];
   /** GenAI content records that cannot be used (no span to join, malformed body), each with a reason. */
   readonly rejected: RejectedSpan[];
-  /** Records that are not GenAI content events (ordinary logs): accepted, nothing to do. */
+  /** Records that are not GenAI content events (ordinary logs), or belong to unsampled spans: accepted, nothing to do. */
   readonly ignored: number;
 }
 
@@ -138,7 +138,8 @@ export function readContentEvents(views: readonly LogView[]): ContentEventsResul
       });
       continue;
     }
-    if (messages === undefined) {
+    // Ordinary logs, and content of spans that were not sampled (they will never arrive).
+    if (messages === undefined || !view.sampled) {
       ignored++;
       continue;
     }

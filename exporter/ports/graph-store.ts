@@ -112,6 +112,11 @@ export interface GraphStore {
    * as arrival: its settle window starts again.
    */
   writeContentEvents(events: readonly ContentEvent[], nowMs: number): Promise<ContentWriteResult>;
+  /**
+   * Deletes content events received before `receivedBeforeMs` whose run is not in the store
+   * (its spans were dropped upstream); returns how many. Events of known runs wait for finalisation.
+   */
+  pruneContentEvents(receivedBeforeMs: number): Promise<number>;
   /** The content events held for a run, ordered by span, time, then arrival. */
   contentEvents(runId: string): Promise<readonly ContentEvent[]>;
   /**

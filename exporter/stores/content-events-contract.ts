@@ -118,6 +118,22 @@ export function describeContentEventsContract(
       await store.close();
     });
 
+    it('prunes only expired events of runs it never saw', async () => {
+      const store = await makeStore();
+      await store.writeBatch(batch, 1_000);
+      const orphanRun = '9'.repeat(32);
+      const known = event(runId, chat.spanId, 1, 'known');
+      const oldOrphan = event(orphanRun, chat.spanId, 1, 'old');
+      const newOrphan = event(orphanRun, chat.spanId, 2, 'new');
+      await store.writeContentEvents([known, oldOrphan], 1_000);
+      await store.writeContentEvents([newOrphan], 5_000);
+      expect(await store.pruneContentEvents(4_000)).toBe(1);
+      expect(await store.contentEvents(orphanRun)).toEqual([newOrphan]);
+      expect(await store.contentEvents(runId)).toEqual([known]);
+      expect(await store.pruneContentEvents(4_000)).toBe(0);
+      await store.close();
+    });
+
     it('a finalised run refuses new content (returned as late) and replacement', async () => {
       const store = await makeStore();
       await store.writeBatch(batch, 1_000);

@@ -48,6 +48,7 @@ function contentLogs(): LogView[] {
   const log = (span: typeof chat1, eventName: string, body: LogView['body'], ms: number): LogView => ({
     traceId: span.traceId,
     spanId: span.spanId,
+    sampled: true,
     timeNs: BigInt(ms) * 1_000_000n,
     eventName,
     attributes: {},
@@ -105,5 +106,31 @@ describe('content events through finalisation (SQLite + filesystem archive)', ()
       if (statSync(join(dir, f)).size === 0) continue;
       expect(readFileSync(join(dir, f)).includes(Buffer.from(X.answer)), f).toBe(false);
     }
+  });
+
+  it('the finaliser deletes content whose run never arrived once it expires, and says so', async () => {
+    const store = await makeStore();
+    const archive = new FsArchiveStore({ root: join(dir, `archive-${counter++}`) });
+    let now = 10_000;
+    const lines: string[] = [];
+    const finaliser = new RunFinaliser({
+      store,
+      archive,
+      contentTtlMs: 5_000,
+      now: () => now,
+      log: (line) => lines.push(line),
+    });
+    const { events } = readContentEvents(contentLogs());
+    await store.writeContentEvents(events, now);
+    await finaliser.tick(0);
+    expect(await store.contentEvents(events[0]!.runId)).toHaveLength(events.length);
+    now += 5_001;
+    await finaliser.tick(0);
+    expect(await store.contentEvents(events[0]!.runId)).toEqual([]);
+    expect(lines).toEqual([
+      expect.stringMatching(/deleted 7 content log record\(s\) whose run never arrived/),
+    ]);
+    await store.close();
+    await archive.close();
   });
 });

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS content_events (
   rec TEXT NOT NULL,
   UNIQUE (run_id, span_id, key)
 );
+CREATE INDEX IF NOT EXISTS content_events_received ON content_events(received_ms);
 `;
 
 /** Content-event storage and the node/span replacement that merges them (SqliteGraphStore delegates here). */
@@ -37,6 +38,7 @@ export class ContentEventsTable {
   readonly #touchRun: SqlStatement;
   readonly #selEvents: SqlStatement;
   readonly #delEvents: SqlStatement;
+  readonly #prune: SqlStatement;
   readonly #selNid: SqlStatement;
   readonly #updNode: SqlStatement;
   readonly #updSpan: SqlStatement;
@@ -53,6 +55,9 @@ export class ContentEventsTable {
       'SELECT span_id, time_ns, key, rec FROM content_events WHERE run_id = ? ORDER BY span_id, time_ns, seq',
     );
     this.#delEvents = db.prepare('DELETE FROM content_events WHERE run_id = ?');
+    this.#prune = db.prepare(
+      'DELETE FROM content_events WHERE received_ms < ? AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = content_events.run_id)',
+    );
     this.#selNid = db.prepare('SELECT nid, kind FROM nodes WHERE nid >= ? AND nid < ? AND id = ?');
     this.#updNode = db.prepare('UPDATE nodes SET rec = ?, rec_sha256 = ? WHERE nid = ?');
     this.#updSpan = db.prepare('UPDATE spans SET rec = ? WHERE rid = ? AND span_id = ?');
@@ -130,13 +135,22 @@ export class ContentEventsTable {
         if (this.#updSpan.run(JSON.stringify(rest), rid, spanId).changes === 0)
           throw new Error(`span ${JSON.stringify(spanId)} of run ${runId} is not in the store`);
       }
-      // Zero the content's cells on delete: content is kept only until the merge unless capture is on.
-      this.#db.exec('PRAGMA secure_delete = FAST');
-      try {
-        this.#delEvents.run(runId);
-      } finally {
-        this.#db.exec('PRAGMA secure_delete = OFF');
-      }
+      this.#secureDelete(() => this.#delEvents.run(runId));
     });
+  }
+
+  /** See GraphStore.pruneContentEvents; runs inside the caller's transaction. */
+  prune(receivedBeforeMs: number): number {
+    return this.#secureDelete(() => this.#prune.run(receivedBeforeMs).changes);
+  }
+
+  /** Zeroes the deleted content's cells: content is kept only until it is merged or expires. */
+  #secureDelete<T>(fn: () => T): T {
+    this.#db.exec('PRAGMA secure_delete = FAST');
+    try {
+      return fn();
+    } finally {
+      this.#db.exec('PRAGMA secure_delete = OFF');
+    }
   }
 }

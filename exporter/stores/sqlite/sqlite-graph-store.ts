@@ -772,6 +772,12 @@ export class SqliteGraphStore implements GraphStore {
     return this.#db.transaction(() => this.#content.write(events, nowMs));
   }
 
+  /** See GraphStore.pruneContentEvents. */
+  async pruneContentEvents(receivedBeforeMs: number): Promise<number> {
+    this.#assertOpen();
+    return this.#db.transaction(() => this.#content.prune(receivedBeforeMs));
+  }
+
   /** See GraphStore.contentEvents. */
   async contentEvents(runId: string): Promise<readonly ContentEvent[]> {
     this.#assertOpen();
