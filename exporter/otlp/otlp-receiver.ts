@@ -97,6 +97,12 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     const rejected = Number.isInteger(result.rejectedLogRecords)
       ? Math.min(Math.max(result.rejectedLogRecords, 0), records)
       : 0;
+    if (rejected !== result.rejectedLogRecords) {
+      logger.warn('otlp receiver: ingestLogs reported an impossible rejectedLogRecords; clamped', {
+        reported: result.rejectedLogRecords,
+        records,
+      });
+    }
     return result.errorMessage === undefined
       ? { rejectedLogRecords: rejected }
       : { rejectedLogRecords: rejected, errorMessage: result.errorMessage };

@@ -16,7 +16,10 @@ export class RejectionCounter {
 }
 
 /** One human-readable line summarising a batch's rejections (OTLP partial_success.error_message). */
-export function summariseRejections(rejected: readonly RejectedSpan[]): string | undefined {
+export function summariseRejections(
+  rejected: readonly RejectedSpan[],
+  noun: 'span' | 'log record' = 'span',
+): string | undefined {
   if (rejected.length === 0) return undefined;
   const byReason = new Map<string, { count: number; example: string }>();
   for (const r of rejected) {
@@ -27,5 +30,5 @@ export function summariseRejections(rejected: readonly RejectedSpan[]): string |
   const parts = [...byReason.entries()].map(
     ([reason, { count, example }]) => `${count} × ${reason} (e.g. ${example})`,
   );
-  return `rejected ${rejected.length} span(s): ${parts.join('; ')}`;
+  return `rejected ${rejected.length} ${noun}(s): ${parts.join('; ')}`;
 }

@@ -149,7 +149,7 @@ export async function startServer(
           storeHealthy = false;
           throw new UnavailableError(`lineage store unavailable: ${reason(error)}`);
         }
-        const errorMessage = summariseRejections(result.rejected);
+        const errorMessage = summariseRejections(result.rejected, 'log record');
         return { rejectedLogRecords: result.rejected.length, ...(errorMessage ? { errorMessage } : {}) };
       },
       logger: {
@@ -232,6 +232,7 @@ export async function startServer(
     log(`agent-lineage serving (data dir ${paths.root})`);
     log(`  OTLP/gRPC   ${grpc.address}`);
     log(`  OTLP/HTTP   ${http.url}/v1/traces`);
+    log(`              ${http.url}/v1/logs`);
     log(`  Lineage API ${apiUrl}`);
     log(`  Log key     ${ledger.verifierKey()}`);
     return {

@@ -5,14 +5,14 @@
  *   `LineageLogRecordExporter` under its logger provider, real SQLite store (`:memory:`),
  *   run finaliser with a filesystem archive;
  * - receiver: the official `@opentelemetry/exporter-trace-otlp-proto` posting to
- *   `startServer`'s OTLP/HTTP port (logs as OTLP/HTTP protobuf to `/v1/logs`), read back
- *   through the Lineage API with an engineering key.
+ *   `startServer`'s OTLP/HTTP port (logs through `@opentelemetry/exporter-logs-otlp-proto` to
+ *   `/v1/logs`), read back through the Lineage API with an engineering key.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -31,7 +31,7 @@ import { IngestPipeline } from '../../pipeline/ingest-pipeline.js';
 import type { CompletenessReport, SourceHit } from '../../ports/graph-store.js';
 import { FsArchiveStore } from '../../stores/fs-archive/fs-archive-store.js';
 import { openSqliteGraphStore } from '../../stores/sqlite/sqlite-graph-store.js';
-import { type OtlpLogSender, startOtlpLogSender } from './otlp-log-sender.js';
+import { type LogExportStatus, type OtlpLogSender, startOtlpLogSender } from './otlp-log-sender.js';
 
 /** Which path the spans took. */
 export type LineagePathName = 'in-process' | 'receiver';
@@ -58,8 +58,8 @@ export interface LineagePath {
   readonly recorded: InMemorySpanExporter;
   /** The app's logger provider: its records reach the path (in-process exporter, or POST /v1/logs). */
   readonly loggerProvider: LoggerProvider;
-  /** HTTP status of every logs POST (receiver path only). */
-  readonly logStatuses?: readonly number[];
+  /** How every logs export to `/v1/logs` ended (receiver path only; see LogExportStatus). */
+  readonly logStatuses?: readonly LogExportStatus[];
   /** The receiver's OTLP/HTTP base URL (receiver path only), e.g. for posting OTLP logs. */
   readonly otlpHttpUrl?: string;
   /** Flushes logs, then spans, and finalises every ended run now (settle window 0). */
@@ -83,7 +83,9 @@ export async function startInProcessPath(): Promise<LineagePath> {
   const pipeline = new IngestPipeline({ store });
   const exporter = new LineageSpanExporter({ pipeline, finaliser });
   const loggerProvider = new LoggerProvider({
-    processors: [new SimpleLogRecordProcessor({ exporter: new LineageLogRecordExporter({ pipeline }) })],
+    // Batching, as LineageLogRecordExporter documents: SimpleLogRecordProcessor.forceFlush does not
+    // wait for exports in flight, so finalise() could run before the content events are durable.
+    processors: [new BatchLogRecordProcessor({ exporter: new LineageLogRecordExporter({ pipeline }) })],
   });
   const recorded = new InMemorySpanExporter();
   // SimpleSpanProcessor: each span is durable when forceFlush returns, no batching timer to wait for.
