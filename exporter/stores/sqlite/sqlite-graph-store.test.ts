@@ -134,6 +134,66 @@ describe('SqliteGraphStore specifics', () => {
     await again.close();
   });
 
+  it('keeps one key per source id across sources_recent merges and reopening', async () => {
+    const path = join(dir, 'source-merge.db');
+    const runs = Array.from({ length: 7 }, (_, i) =>
+      buildAgentRun({
+        traceId: traceIdOf(`src-merge-${i}`),
+        startMs: i * 10,
+        steps: 1,
+        sourcesPerRetrieval: 3,
+        sourceId: (_k, n) => (n === 0 ? 'kb://shared' : `kb://own/${i}/${n}`),
+      }),
+    );
+    const store = await openSqliteGraphStore({ path, sourceMergeThreshold: 4 });
+    // One batch per run: merges happen part-way, and the shared id is in either level.
+    for (const r of runs.slice(0, 4)) await store.writeBatch(r.batch, 100);
+    await store.close();
+    // Reopened: cold key caches, so ids are found in the tables, not in memory.
+    const again = await openSqliteGraphStore({ path, sourceMergeThreshold: 4 });
+    for (const r of runs.slice(4)) await again.writeBatch(r.batch, 100);
+    const page = await again.forwardLineage('kb://shared', { limit: 100 });
+    expect(page.items.map((i) => i.runId)).toEqual(runs.map((r) => r.runId).reverse());
+    const own = await again.forwardLineage('kb://own/2/1', { limit: 100 });
+    expect(own.items.map((i) => i.runId)).toEqual([runs[2]!.runId]);
+    expect(again.verifyRecordHashes().mismatches).toEqual([]);
+    await again.close();
+    const raw = openSqlite(path);
+    const keys = raw
+      .prepare('SELECT src, source_id FROM sources UNION ALL SELECT src, source_id FROM sources_recent')
+      .all();
+    raw.close();
+    expect(new Set(keys.map((k) => k.source_id)).size).toBe(keys.length);
+    expect(new Set(keys.map((k) => k.src)).size).toBe(keys.length);
+    expect(keys.length).toBe(1 + runs.length * 2 + runs.length); // shared + own + tool outputs
+  });
+
+  it('migrates a version-1 file and refuses a file from a newer version', async () => {
+    const path = join(dir, 'schema-v1.db');
+    const store = await openSqliteGraphStore({ path });
+    const first = buildAgentRun({ traceId: traceIdOf('v1-a'), startMs: 1, sourceId: () => 'kb://v1' });
+    await store.writeBatch(first.batch, 10);
+    await store.close();
+    // What version 1 wrote: no sources_recent, every key in sources.
+    let raw = openSqlite(path);
+    raw.exec(`INSERT INTO sources(src, source_id) SELECT src, source_id FROM sources_recent;
+              DROP TABLE sources_recent; UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
+    raw.close();
+    const migrated = await openSqliteGraphStore({ path });
+    const second = buildAgentRun({ traceId: traceIdOf('v1-b'), startMs: 2, sourceId: () => 'kb://v1' });
+    await migrated.writeBatch(second.batch, 20);
+    const page = await migrated.forwardLineage('kb://v1', { limit: 10 });
+    expect(page.items.map((i) => i.runId)).toEqual([second.runId, first.runId]);
+    await migrated.close();
+    raw = openSqlite(path);
+    expect(raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()?.value).toBe('2');
+    raw.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    raw.close();
+    await expect(openSqliteGraphStore({ path })).rejects.toThrow(
+      'unsupported lineage store schema version 99 (expected 2)',
+    );
+  });
+
   it('walks backward identically with the recursive CTE and the stepwise BFS', async () => {
     const path = join(dir, 'walk.db');
     const store = await openSqliteGraphStore({ path });

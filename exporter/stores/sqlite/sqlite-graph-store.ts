@@ -23,13 +23,8 @@ import { decodeNodeId } from './node-id-codec.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { normaliseEdge, recordSha256 } from './record-hash.js';
 import { RowBuffer } from './row-buffer.js';
-import {
-  openSqlite,
-  type SqlDatabase,
-  type SqliteDriverName,
-  type SqlRow,
-  type SqlStatement,
-} from './sqlite-driver.js';
+import { SourceKeys } from './source-keys.js';
+import { openSqlite, type SqlDatabase, type SqliteDriverName, type SqlRow } from './sqlite-driver.js';
 import { nodeFromRow, num, optText, text } from './sqlite-rows.js';
 import {
   EDGE_TYPE_BY_CODE,
@@ -64,6 +59,8 @@ export interface SqliteGraphStoreOptions {
   readonly cacheBytes?: number;
   /** ds_open_recent rows that trigger a bulk merge into ds_open (default 20,000; see schema). */
   readonly openMergeThreshold?: number;
+  /** sources_recent rows that trigger a bulk merge into sources (default 8,192; see source-keys.ts). */
+  readonly sourceMergeThreshold?: number;
 }
 
 /** Result of `verifyRecordHashes`. */
@@ -86,10 +83,10 @@ export interface SqliteStoreStats {
 const K = NODE_KIND_CODE;
 const DEFAULT_PAGE = 100;
 const CACHE_LIMIT = 500_000;
-/** Row counts of the multi-row source inserts (largest first; see internSources). */
-const SOURCE_CHUNKS = [50, 25, 10, 5, 1] as const;
 /** ds_open_recent rows that trigger a merge into ds_open (scanned by forward queries: keep small). */
 const OPEN_MERGE_THRESHOLD = 20_000;
+/** sources_recent rows that trigger a merge into sources (see source-keys.ts; measured best near 8k). */
+const SOURCE_MERGE_THRESHOLD = 8_192;
 /** Edge types whose direction is against the data flow (ModelInvocation → DataSource it read, …). */
 const AGAINST_FLOW = new Set([
   EDGE_TYPE_CODE.RETRIEVED_FROM,
@@ -115,17 +112,25 @@ export class SqliteGraphStore implements GraphStore {
   readonly #ridCache = new Map<string, number>();
   readonly #srcCache = new Map<string, number>();
   readonly #midCache = new Map<string, number>();
-  /** Multi-row source insert statements by row count (see internSources). */
-  readonly #insSrcBySize = new Map<number, SqlStatement>();
+  readonly #sources: SourceKeys;
   #closed = false;
   /** Approximate row count of ds_open_recent (only triggers merges). */
   #openRecent: number;
 
   readonly #openMergeThreshold: number;
+  /** Remembers a stored source key in the committed cache (see SourceKeys.intern). */
+  readonly #storedSource = (id: string, src: number): void => this.#remember(this.#srcCache, id, src);
 
   /** @internal use openSqliteGraphStore */
-  constructor(db: SqlDatabase, path: string, maxWalkDepth: number, openMergeThreshold: number) {
+  constructor(
+    db: SqlDatabase,
+    path: string,
+    maxWalkDepth: number,
+    openMergeThreshold: number,
+    sourceMergeThreshold = SOURCE_MERGE_THRESHOLD,
+  ) {
     this.#openMergeThreshold = openMergeThreshold;
+    this.#sources = new SourceKeys(db, sourceMergeThreshold);
     this.#db = db;
     this.#path = path;
     this.#maxWalkDepth = maxWalkDepth;
@@ -223,6 +228,7 @@ export class SqliteGraphStore implements GraphStore {
         this.#s.clearOpenRecent.run();
         this.#openRecent = 0;
       }
+      this.#sources.mergeIfDue();
       return written;
     });
     // Only now are the new surrogate keys committed and safe to cache.
@@ -262,24 +268,18 @@ export class SqliteGraphStore implements GraphStore {
 
   /** @internal */
   srcFor(sourceId: string, local: Map<string, number>): number {
-    return this.#intern(
-      this.#srcCache,
-      local,
-      sourceId,
-      (k) => this.#s.selSrc.get(k),
-      (k) => {
-        const row = this.#s.insSrc.get(k);
-        return row === undefined ? undefined : num(row, 'id');
-      },
-    );
+    const hit = this.#srcCache.get(sourceId) ?? local.get(sourceId);
+    if (hit !== undefined) return hit;
+    this.internSources([sourceId], local);
+    const src = this.#srcCache.get(sourceId) ?? local.get(sourceId);
+    if (src === undefined) throw new Error('source id was interned but has no key');
+    return src;
   }
 
   /**
    * @internal Interns, ahead of the node inserts, every source id the batch's DataSources
-   * name, with multi-row `INSERT … RETURNING` statements instead of one statement per new
-   * source (a cold corpus makes most of ~2 sources per span new; one statement each was
-   * about 5 % of ingest CPU). Keys are assigned in first-appearance order, as `srcFor`
-   * would; ids that conflict (stored earlier but not cached) fall back to `srcFor`'s select.
+   * name: one multi-row lookup and insert per 50 ids not cached (see SourceKeys). Keys are
+   * assigned in first-appearance order; new ones go to `local` until the commit.
    */
   internSources(sourceIds: readonly string[], local: Map<string, number>): void {
     const missing: string[] = [];
@@ -289,27 +289,7 @@ export class SqliteGraphStore implements GraphStore {
       seen.add(id);
       missing.push(id);
     }
-    let offset = 0;
-    while (offset < missing.length) {
-      const left = missing.length - offset;
-      const size = SOURCE_CHUNKS.find((c) => c <= left) ?? 1;
-      const chunk = missing.slice(offset, offset + size);
-      offset += size;
-      // RETURNING yields only the inserted rows; conflicting ids are resolved by srcFor later.
-      for (const row of this.#insSrcStatement(size).all(...chunk)) local.set(text(row, 'k'), num(row, 'id'));
-    }
-  }
-
-  #insSrcStatement(rows: number): SqlStatement {
-    let stmt = this.#insSrcBySize.get(rows);
-    if (stmt === undefined) {
-      const values = Array.from({ length: rows }, () => '(?)').join(', ');
-      stmt = this.#db.prepare(
-        `INSERT INTO sources(source_id) VALUES ${values} ON CONFLICT DO NOTHING RETURNING src AS id, source_id AS k`,
-      );
-      this.#insSrcBySize.set(rows, stmt);
-    }
-    return stmt;
+    this.#sources.intern(missing, this.#storedSource, (id, src) => local.set(id, src));
   }
 
   /** @internal */
@@ -442,9 +422,8 @@ export class SqliteGraphStore implements GraphStore {
     const pos = options?.cursor
       ? decodeCursor('forward', options.cursor)
       : { t: Number.MAX_SAFE_INTEGER, key: Number.MAX_SAFE_INTEGER };
-    const srcRow = this.#s.selSrc.get(sourceId);
-    if (srcRow === undefined) return { items: [] };
-    const src = num(srcRow, 'id');
+    const src = this.#sources.find(sourceId);
+    if (src === undefined) return { items: [] };
     const open = this.#s.selOpenBySrc.all(src, src).map((r) => num(r, 'nid'));
     const live = open.length > 0 ? this.#walker.forwardOutputs(open, this.#maxWalkDepth) : new Set<number>();
     const rows = this.#s.selClosureFwdPage.all(src, pos.t, pos.t, pos.key, limit + live.size + 1);
@@ -867,6 +846,11 @@ export async function openSqliteGraphStore(options: SqliteGraphStoreOptions): Pr
     const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
     if (version === undefined) {
       db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    } else if (version.value === '1') {
+      // Version 2 only added sources_recent (created above, empty): a version-1 file is
+      // already a valid version-2 file. Version-1 code refuses it from now on, as it must:
+      // it would not look up the source keys kept in sources_recent.
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (version.value !== String(SCHEMA_VERSION)) {
       throw new Error(
         `unsupported lineage store schema version ${String(version.value)} (expected ${SCHEMA_VERSION})`,
@@ -877,6 +861,7 @@ export async function openSqliteGraphStore(options: SqliteGraphStoreOptions): Pr
       options.path,
       Math.max(1, options.maxWalkDepth ?? 256),
       Math.max(1, options.openMergeThreshold ?? OPEN_MERGE_THRESHOLD),
+      Math.max(1, options.sourceMergeThreshold ?? SOURCE_MERGE_THRESHOLD),
     );
   } catch (err) {
     db.close();

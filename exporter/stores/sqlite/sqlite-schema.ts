@@ -6,9 +6,13 @@ import type { EdgeType, NodeKind, SpanRecord } from '../../model/lineage-record.
  * batch commit touches few pages. Runs get increasing `rid`s as they first appear and
  * nodes get increasing `nid`s, so every index keyed by (rid, …) or (nid, …) is
  * append-mostly; the only random-position inserts are one `runs.run_id` entry per run,
- * one `sources` entry per new data source id and `ds_open`/`run_models` entries.
+ * one `sources_recent` entry per new data source id (a small index, merged into `sources`
+ * in bulk) and `ds_open`/`run_models` entries.
+ *
+ * Version 2 added `sources_recent`; a version-1 file is migrated on open (see
+ * openSqliteGraphStore).
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Node keys are allocated per run: nid = rid × 2^24 + ordinal. A run's nodes are then one
@@ -134,7 +138,10 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_in ON edges(to_nid, type, from_nid);
 
+-- Data source ids, two levels like ds_open below (see source-keys.ts): new ids are added to
+-- the small sources_recent and merged into sources in bulk; a key is in exactly one of them.
 CREATE TABLE IF NOT EXISTS sources (src INTEGER PRIMARY KEY, source_id TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sources_recent (src INTEGER PRIMARY KEY, source_id TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS models (mid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 -- t = first time the run invoked the model.
 CREATE TABLE IF NOT EXISTS run_models (

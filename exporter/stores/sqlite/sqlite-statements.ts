@@ -18,8 +18,6 @@ const NODE =
 const SQL = {
   selRid: 'SELECT rid FROM runs WHERE run_id = ?',
   insRun: 'INSERT INTO runs(run_id, start_ms, last_arrival_ms) VALUES (?, ?, ?)',
-  selSrc: 'SELECT src AS id FROM sources WHERE source_id = ?',
-  insSrc: 'INSERT INTO sources(source_id) VALUES (?) ON CONFLICT DO NOTHING RETURNING src AS id',
   selMid: 'SELECT mid AS id FROM models WHERE name = ?',
   insMid: 'INSERT INTO models(name) VALUES (?) ON CONFLICT DO NOTHING RETURNING mid AS id',
 
