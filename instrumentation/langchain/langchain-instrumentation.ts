@@ -30,9 +30,11 @@ type ConfigureSync = (typeof CallbackManagerModule.CallbackManager)['_configureS
  * `CallbackManager._configureSync`, which every runnable calls to build its callbacks
  * (`configure` delegates to it, so wrapping both would add nothing).
  *
- * The automatic hook covers `require('@langchain/core/...')` (the CommonJS build). ESM
- * applications and bundles load a different copy of the class, so call
- * {@link manuallyInstrument} with `import * as m from '@langchain/core/callbacks/manager'`.
+ * The automatic hook covers `require('@langchain/core/...')` (the CommonJS build) and, when
+ * the app starts with OpenTelemetry's ESM loader hook (`--import` a file that calls
+ * `module.register('@opentelemetry/instrumentation/hook.mjs', …)`), the ESM build. Bundles,
+ * and ESM apps without the hook, call {@link manuallyInstrument} with
+ * `import * as m from '@langchain/core/callbacks/manager'`.
  *
  * Spans come from the SDK's configured tracer (`configureLineage({ tracerProvider })`) —
  * the same one `startRun`/`recordOutput` use — unless a tracer provider is given to this
@@ -81,17 +83,26 @@ export class LangChainLineageInstrumentation extends InstrumentationBase<LangCha
   }
 
   protected init() {
-    const file = new InstrumentationNodeModuleFile(
-      '@langchain/core/dist/callbacks/manager.cjs',
-      ['>=0.2.0 <2'],
-      (module: CallbackManagerModuleLike) => this.#patch(module),
-      (module?: CallbackManagerModuleLike) => {
-        if (module !== undefined) this.#unpatch(module);
-      },
+    // The CommonJS build (require hook) and the ESM build (import-in-the-middle, when the app
+    // starts with `--import @opentelemetry/instrumentation/hook.mjs`) are separate files.
+    const files = ['manager.cjs', 'manager.js'].map(
+      (name) =>
+        new InstrumentationNodeModuleFile(
+          `@langchain/core/dist/callbacks/${name}`,
+          ['>=0.2.0 <2'],
+          (module: CallbackManagerModuleLike) => this.#patch(module),
+          (module?: CallbackManagerModuleLike) => {
+            if (module !== undefined) this.#unpatch(module);
+          },
+        ),
     );
-    return new InstrumentationNodeModuleDefinition('@langchain/core', ['>=0.2.0 <2'], undefined, undefined, [
-      file,
-    ]);
+    return new InstrumentationNodeModuleDefinition(
+      '@langchain/core',
+      ['>=0.2.0 <2'],
+      undefined,
+      undefined,
+      files,
+    );
   }
 
   #spanTracer(): Tracer | undefined {
