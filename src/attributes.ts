@@ -44,9 +44,8 @@ export class AttributeBuilder {
   /** Sets a string-array attribute from the strings among the values. */
   strings(name: string, values: unknown): this {
     if (!Array.isArray(values)) return this;
-    const kept = values
-      .filter((v): v is string => typeof v === 'string')
-      .map((v) => truncate(v, this.maxLength));
+    const kept: string[] = [];
+    for (const v of values) if (typeof v === 'string') kept.push(truncate(v, this.maxLength));
     if (kept.length > 0) this.attributes[name] = kept;
     return this;
   }

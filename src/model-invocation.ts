@@ -272,6 +272,17 @@ export function requestAttributes(
   request: Partial<ModelInvocationRequest>,
   config: LineageConfig,
 ): AttributeBuilder {
+  return addRequestHashes(requestDescription(request, config), request);
+}
+
+/**
+ * {@link requestAttributes} without the three request hashes: what a span can start with
+ * before the sampler has decided whether hashing is worth it ({@link addRequestHashes}).
+ */
+export function requestDescription(
+  request: Partial<ModelInvocationRequest>,
+  config: LineageConfig,
+): AttributeBuilder {
   const operation =
     typeof request.operation === 'string' && OPERATIONS.has(request.operation) ? request.operation : 'chat';
   const template =
@@ -288,12 +299,13 @@ export function requestAttributes(
     .int(ATTR_GEN_AI_REQUEST_MAX_TOKENS, request.maxTokens)
     .int(ATTR_GEN_AI_REQUEST_SEED, request.seed)
     .number(ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, request.frequencyPenalty)
-    .number(ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, request.presencePenalty)
-    .string(ATTR_LINEAGE_PROMPT_TEMPLATE_ID, template?.id)
-    .string(ATTR_LINEAGE_PROMPT_TEMPLATE_VERSION, template?.version)
-    .string(ATTR_LINEAGE_PROMPT_SYSTEM_SHA256, optionalHash(systemPromptHash, systemPrompts(request)))
-    .string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, request.messages))
-    .string(ATTR_LINEAGE_TOOLS_SHA256, optionalHash(sha256Json, request.tools));
+    .number(ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, request.presencePenalty);
+  if (template !== undefined) {
+    b.string(ATTR_LINEAGE_PROMPT_TEMPLATE_ID, template.id).string(
+      ATTR_LINEAGE_PROMPT_TEMPLATE_VERSION,
+      template.version,
+    );
+  }
   // Until a response names the answering model, the requested name is the best version known.
   const model = b.attributes[ATTR_GEN_AI_REQUEST_MODEL];
   if (typeof model === 'string') {
@@ -301,6 +313,26 @@ export function requestAttributes(
   } else {
     reportDrop('recordModelInvocation', 'model missing or not a string');
   }
+  return b;
+}
+
+/**
+ * Adds the request hashes: `lineage.prompt.system.sha256` (the system prompt(s)),
+ * `lineage.input.sha256` (canonical JSON of the messages) and `lineage.tools.sha256`
+ * (canonical JSON of the tool definitions). A value that cannot be hashed is reported and
+ * left out.
+ */
+export function addRequestHashes(
+  b: AttributeBuilder,
+  request: Partial<ModelInvocationRequest>,
+): AttributeBuilder {
+  const prompts = systemPrompts(request);
+  if (prompts !== undefined)
+    b.string(ATTR_LINEAGE_PROMPT_SYSTEM_SHA256, optionalHash(systemPromptHash, prompts));
+  if (request.messages !== undefined)
+    b.string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, request.messages));
+  if (request.tools !== undefined)
+    b.string(ATTR_LINEAGE_TOOLS_SHA256, optionalHash(sha256Json, request.tools));
   return b;
 }
 
@@ -326,7 +358,10 @@ function systemPromptHash(prompts: unknown): string {
 
 /**
  * The same system prompt is sent with every call, so its hash is remembered. Strings are
- * immutable, so a cached hash can never go stale; the cache is small and cleared when full.
+ * immutable, so a cached hash can never go stale. The cache is a bounded LRU: a Map keeps
+ * insertion order, a miss on a full cache evicts the first entry, and a hit moves its entry
+ * to the end — only once the cache is full, the only time order matters, so the usual
+ * handful of prompts costs one lookup per call.
  */
 const SYSTEM_HASH_CACHE_LIMIT = 64;
 const SYSTEM_HASH_CACHE_MAX_CHARS = 64 * 1024;
@@ -337,7 +372,13 @@ function cachedTextHash(text: string): string {
   let digest = systemHashes.get(text);
   if (digest === undefined) {
     digest = sha256Text(text);
-    if (systemHashes.size >= SYSTEM_HASH_CACHE_LIMIT) systemHashes.clear();
+    if (systemHashes.size >= SYSTEM_HASH_CACHE_LIMIT) {
+      const oldest = systemHashes.keys().next();
+      if (oldest.done !== true) systemHashes.delete(oldest.value);
+    }
+    systemHashes.set(text, digest);
+  } else if (systemHashes.size >= SYSTEM_HASH_CACHE_LIMIT) {
+    systemHashes.delete(text);
     systemHashes.set(text, digest);
   }
   return digest;

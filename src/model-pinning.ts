@@ -15,6 +15,24 @@
  */
 export function isPinnedModelName(name: unknown): boolean {
   if (typeof name !== 'string' || name.length === 0) return false;
+  // Every model call asks (for the requested and the answering model), and a process talks
+  // to few models: remember the answer. Bounded, and cleared when full.
+  let pinned = pinnedNames.get(name);
+  if (pinned === undefined) {
+    pinned = classify(name);
+    if (name.length <= MAX_CACHED_NAME_LENGTH) {
+      if (pinnedNames.size >= PINNED_CACHE_LIMIT) pinnedNames.clear();
+      pinnedNames.set(name, pinned);
+    }
+  }
+  return pinned;
+}
+
+const PINNED_CACHE_LIMIT = 256;
+const MAX_CACHED_NAME_LENGTH = 256;
+const pinnedNames = new Map<string, boolean>();
+
+function classify(name: string): boolean {
   const lower = name.toLowerCase();
   if (/(^|[^a-z])latest($|[^a-z])/.test(lower)) return false;
   return PINNED_PATTERNS.some((pattern) => pattern.test(lower));

@@ -33,8 +33,8 @@ export function observeApiPromise(value: unknown, observer: ResultObserver): boo
   if (isApiPromiseLike(value)) return rewire(value, observer);
   if (value instanceof Promise) {
     value.then(
-      (v) => safely(() => observer.onValue(v)),
-      (e: unknown) => safely(() => observer.onError(e)),
+      (v) => notifyValue(observer, v),
+      (e: unknown) => notifyError(observer, e),
     );
     return true;
   }
@@ -46,32 +46,10 @@ function rewire(promise: ApiPromiseLike, observer: ResultObserver): boolean {
   const parseResponse = promise.parseResponse;
   try {
     const observedResponse = responsePromise.then(undefined, (error: unknown) => {
-      safely(() => observer.onError(error));
+      notifyError(observer, error);
       throw error;
     });
-    const observedParse = function observedParse(this: unknown, ...args: unknown[]): unknown {
-      let parsed: unknown;
-      try {
-        parsed = parseResponse.apply(this, args);
-      } catch (error) {
-        safely(() => observer.onError(error));
-        throw error;
-      }
-      if (!(parsed instanceof Promise)) {
-        safely(() => observer.onValue(parsed));
-        return parsed;
-      }
-      return parsed.then(
-        (v: unknown) => {
-          safely(() => observer.onValue(v));
-          return v;
-        },
-        (error: unknown) => {
-          safely(() => observer.onError(error));
-          throw error;
-        },
-      );
-    };
+    const observedParse = observingParse(parseResponse, observer);
     promise.responsePromise = observedResponse;
     promise.parseResponse = observedParse;
     if (promise.responsePromise === observedResponse && promise.parseResponse === observedParse) return true;
@@ -88,16 +66,57 @@ function rewire(promise: ApiPromiseLike, observer: ResultObserver): boolean {
   return false;
 }
 
+/** A pass-through `parseResponse` that shows the parsed value (or the parse error) to the observer. */
+function observingParse(
+  parseResponse: ApiPromiseLike['parseResponse'],
+  observer: ResultObserver,
+): ApiPromiseLike['parseResponse'] {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    let parsed: unknown;
+    try {
+      parsed = parseResponse.apply(this, args);
+    } catch (error) {
+      notifyError(observer, error);
+      throw error;
+    }
+    if (!(parsed instanceof Promise)) {
+      notifyValue(observer, parsed);
+      return parsed;
+    }
+    return parsed.then(
+      (value: unknown) => {
+        notifyValue(observer, value);
+        return value;
+      },
+      (error: unknown) => {
+        notifyError(observer, error);
+        throw error;
+      },
+    );
+  };
+}
+
 function isApiPromiseLike(value: unknown): value is ApiPromiseLike {
   if (!(value instanceof Promise)) return false;
   const v = value as unknown as Partial<ApiPromiseLike>;
   return v.responsePromise instanceof Promise && typeof v.parseResponse === 'function';
 }
 
-function safely(fn: () => void): void {
+// Observer failures are reported, never thrown into the caller's promise chain. Plain
+// functions rather than a `safely(() => ...)` helper: no closure per notification.
+
+function notifyValue(observer: ResultObserver, value: unknown): void {
   try {
-    fn();
+    observer.onValue(value);
   } catch (error) {
     reportFailure('openai instrumentation', error);
+  }
+}
+
+function notifyError(observer: ResultObserver, error: unknown): void {
+  try {
+    observer.onError(error);
+  } catch (failure) {
+    reportFailure('openai instrumentation', failure);
   }
 }

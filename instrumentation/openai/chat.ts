@@ -13,8 +13,8 @@ import { type Dict, dict, num, str } from './types.js';
  * Maps `chat.completions.create` params. Messages, system/developer prompts and tools are
  * hashed by the SDK's rules; `max_completion_tokens` wins over the deprecated `max_tokens`.
  */
-export function chatRequest(params: Dict, extra: Attributes): InvocationRequest {
-  const attributes: Attributes = { ...extra };
+export function chatRequest(params: Dict): InvocationRequest {
+  const attributes: Attributes = {};
   const n = num(params.n);
   if (n !== undefined && n !== 1 && Number.isSafeInteger(n)) attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
   const stop = params.stop;
@@ -41,7 +41,7 @@ export function chatRequest(params: Dict, extra: Attributes): InvocationRequest 
       presencePenalty: num(params.presence_penalty),
     },
     extra: attributes,
-    scan: () => scanMessages(messages),
+    scan: scanMessages,
     content: messages,
   };
 }

@@ -9,8 +9,8 @@ import type { InvocationRequest, InvocationResponse } from './invocation.js';
 import { type Dict, dict, num, str } from './types.js';
 
 /** Maps `embeddings.create` params; the input (text or token arrays) is the input hash. */
-export function embeddingsRequest(params: Dict, extra: Attributes): InvocationRequest {
-  const attributes: Attributes = { ...extra };
+export function embeddingsRequest(params: Dict): InvocationRequest {
+  const attributes: Attributes = {};
   const format = str(params.encoding_format);
   // The client asks for base64 when the caller did not choose: that is what goes on the wire.
   attributes[ATTR_GEN_AI_REQUEST_ENCODING_FORMATS] = [format ?? 'base64'];

@@ -15,13 +15,10 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-  ATTR_LINEAGE_INPUT_SHA256,
   ATTR_LINEAGE_MODEL_PINNED,
   ATTR_LINEAGE_MODEL_VERSION,
   ATTR_LINEAGE_OUTPUT_SHA256,
-  ATTR_LINEAGE_PROMPT_SYSTEM_SHA256,
   ATTR_LINEAGE_RESPONSE_TIME_TO_FIRST_TOKEN_MS,
-  ATTR_LINEAGE_TOOLS_SHA256,
   EVENT_LINEAGE_FIRST_TOKEN,
 } from '../../semconv/index.js';
 import { AttributeBuilder } from '../../src/attributes.js';
@@ -30,7 +27,11 @@ import { prepareContent, truncateUtf8 } from '../../src/content.js';
 import { RecordedHandle } from '../../src/handles.js';
 import { inferConsumedLinks } from '../../src/inference.js';
 import type { MessageScan } from '../../src/message-scan.js';
-import { type ModelInvocationRequest, requestAttributes } from '../../src/model-invocation.js';
+import {
+  addRequestHashes,
+  type ModelInvocationRequest,
+  requestDescription,
+} from '../../src/model-invocation.js';
 import { isPinnedModelName } from '../../src/model-pinning.js';
 import type { ModelResponseInfo } from '../../src/model-response.js';
 import { reportDrop, reportFailure } from '../../src/report.js';
@@ -40,12 +41,15 @@ import { ATTR_ERROR_TYPE, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGE
 
 /** What one API's request mapper tells the invocation about a call. */
 export interface InvocationRequest {
-  /** Request fields in the SDK's shape: hashed and mapped by the SDK's own `requestAttributes`. */
+  /** Request fields in the SDK's shape: hashed and mapped by the SDK's own `requestAttributes` rules. */
   readonly request: Partial<ModelInvocationRequest>;
-  /** API-specific attributes (server address, encoding formats, ...). */
+  /** API-specific attributes (encoding formats, output type, ...). */
   readonly extra?: Attributes;
-  /** Reads the request for consumption inference; only called when the run tracked something. */
-  readonly scan?: () => MessageScan;
+  /**
+   * Reads the request's `messages` and `system` for consumption inference; only called when
+   * the run tracked something. A plain function (not a closure), so a call allocates nothing for it.
+   */
+  readonly scan?: (messages: unknown, system: unknown) => MessageScan;
   /** What `gen_ai.input.messages` holds when content capture is on. */
   readonly content?: unknown;
 }
@@ -74,9 +78,13 @@ export class OpenAiInvocation {
   private firstTokenSeen = false;
   private ended = false;
 
+  /**
+   * @param server `server.address` / `server.port` of the client (shared, never mutated).
+   */
   constructor(
     tracer: Tracer,
     request: InvocationRequest,
+    server: Attributes,
     parent: Context,
     private readonly captureContent: boolean,
   ) {
@@ -84,8 +92,8 @@ export class OpenAiInvocation {
     this.run = getRunState(parent);
     // Hashing is most of the cost, so it waits until the sampler has spoken: the span starts
     // with the cheap attributes and gets the request hashes only when it is recorded.
-    const { messages, system, tools, ...cheap } = request.request;
-    const b = requestAttributes(cheap, this.config);
+    const b = requestDescription(request.request, this.config);
+    Object.assign(b.attributes, server);
     if (request.extra !== undefined) Object.assign(b.attributes, request.extra);
     if (captureContent && request.content !== undefined) {
       b.string(ATTR_GEN_AI_INPUT_MESSAGES, this.captured(request.content));
@@ -98,7 +106,10 @@ export class OpenAiInvocation {
       parent,
     );
     this.ctx = trace.setSpan(parent, this.span);
-    if (this.span.isRecording()) this.span.setAttributes(requestHashes(request.request, this.config));
+    if (this.span.isRecording()) {
+      const hashes = new AttributeBuilder(this.config.maxAttributeLength);
+      this.span.setAttributes(addRequestHashes(hashes, request.request).attributes);
+    }
   }
 
   /** Marks the first streamed token: `lineage.first_token` event and time to first token. */
@@ -144,10 +155,11 @@ export class OpenAiInvocation {
     }
   }
 
-  private links(request: InvocationRequest): Link[] {
+  /** Inferred `consumed` links; `undefined` (no scan of the messages) when the run tracked nothing. */
+  private links(request: InvocationRequest): Link[] | undefined {
     const tracked = this.run?.tracked();
-    if (tracked === undefined || tracked.length === 0 || request.scan === undefined) return [];
-    return inferConsumedLinks(tracked, request.scan());
+    if (tracked === undefined || tracked.length === 0 || request.scan === undefined) return undefined;
+    return inferConsumedLinks(tracked, request.scan(request.request.messages, request.request.system));
   }
 
   private record({ info, tracked, extra }: InvocationResponse): void {
@@ -203,20 +215,6 @@ export class OpenAiInvocation {
     }
   }
 }
-
-/** The three request hashes, computed by the SDK's own rules (the rest of its attributes are dropped). */
-function requestHashes(request: Partial<ModelInvocationRequest>, config: LineageConfig): Attributes {
-  const all = requestAttributes(request, config).attributes;
-  const hashes: Attributes = {};
-  for (const key of HASH_ATTRIBUTES) if (all[key] !== undefined) hashes[key] = all[key];
-  return hashes;
-}
-
-const HASH_ATTRIBUTES = [
-  ATTR_LINEAGE_PROMPT_SYSTEM_SHA256,
-  ATTR_LINEAGE_INPUT_SHA256,
-  ATTR_LINEAGE_TOOLS_SHA256,
-] as const;
 
 /** `error.type`: the error's class name (`BadRequestError`, `APIConnectionError`, ...). */
 function errorType(error: unknown): string | undefined {

@@ -1,6 +1,6 @@
-import { type Attributes, context, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, context, type Tracer } from '@opentelemetry/api';
 import { reportFailure } from '../../src/report.js';
-import { observeApiPromise } from './api-promise.js';
+import { observeApiPromise, type ResultObserver } from './api-promise.js';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from './attributes.js';
 import { ChatStreamAccumulator, chatRequest, chatResponse } from './chat.js';
 import { embeddingsRequest, embeddingsResponse } from './embeddings.js';
@@ -38,37 +38,17 @@ export function isWrapped(fn: unknown): boolean {
  */
 export function patchCreate(api: OpenAiApi, original: CreateMethod, host: PatchHost): CreateMethod {
   const patched = function create(this: unknown, ...args: unknown[]): unknown {
-    const params = dict(args[0]);
-    let invocation: OpenAiInvocation | undefined;
-    if (params !== undefined) {
-      try {
-        invocation = new OpenAiInvocation(
-          host.tracer(),
-          mapRequest(api, params, serverAttributes(this)),
-          context.active(),
-          host.captureContent(),
-        );
-      } catch (error) {
-        reportFailure(`openai instrumentation: starting ${api}`, error);
-      }
-    }
-    if (invocation === undefined) return original.apply(this, args);
-    const call = invocation;
+    const call = startCall(api, host, args[0], this);
+    if (call === undefined) return original.apply(this, args);
     let result: unknown;
     try {
-      result = context.with(call.ctx, () => original.apply(this, args));
+      result = context.with(call.ctx, original, this, ...args);
     } catch (error) {
       call.fail(error);
       throw error;
     }
     try {
-      const streamed = params?.stream === true && api !== 'embeddings';
-      const observed = observeApiPromise(result, {
-        onValue: (value) =>
-          streamed ? followStream(api, call, value) : call.succeed(mapResponse(api, value)),
-        onError: (error) => call.fail(error),
-      });
-      if (!observed) call.end();
+      if (!observeApiPromise(result, call)) call.end();
     } catch (error) {
       reportFailure(`openai instrumentation: observing ${api}`, error);
       call.end();
@@ -79,10 +59,64 @@ export function patchCreate(api: OpenAiApi, original: CreateMethod, host: PatchH
   return patched;
 }
 
-function mapRequest(api: OpenAiApi, params: Dict, server: Attributes): InvocationRequest {
-  if (api === 'chat') return chatRequest(params, server);
-  if (api === 'responses') return responsesRequest(params, server);
-  return embeddingsRequest(params, server);
+/** Starts the span of one call; undefined (the call runs unobserved) when the body is not an object or recording failed. */
+function startCall(
+  api: OpenAiApi,
+  host: PatchHost,
+  body: unknown,
+  resource: unknown,
+): PatchedCall | undefined {
+  const params = dict(body);
+  if (params === undefined) return undefined;
+  try {
+    return new PatchedCall(
+      api,
+      params.stream === true && api !== 'embeddings',
+      host.tracer(),
+      mapRequest(api, params),
+      serverAttributes(resource),
+      context.active(),
+      host.captureContent(),
+    );
+  } catch (error) {
+    reportFailure(`openai instrumentation: starting ${api}`, error);
+    return undefined;
+  }
+}
+
+/**
+ * One patched call: the invocation is also the observer of its `APIPromise`, so a call
+ * allocates no callback objects or closures of its own.
+ */
+class PatchedCall extends OpenAiInvocation implements ResultObserver {
+  constructor(
+    private readonly api: OpenAiApi,
+    private readonly streamed: boolean,
+    tracer: Tracer,
+    request: InvocationRequest,
+    server: Attributes,
+    parent: Context,
+    captureContent: boolean,
+  ) {
+    super(tracer, request, server, parent, captureContent);
+  }
+
+  /** The parsed value the caller receives: a response, or a `Stream` for stream requests. */
+  onValue(value: unknown): void {
+    if (this.streamed) followStream(this.api, this, value);
+    else this.succeed(mapResponse(this.api, value));
+  }
+
+  /** The request or the parsing failed. */
+  onError(error: unknown): void {
+    this.fail(error);
+  }
+}
+
+function mapRequest(api: OpenAiApi, params: Dict): InvocationRequest {
+  if (api === 'chat') return chatRequest(params);
+  if (api === 'responses') return responsesRequest(params);
+  return embeddingsRequest(params);
 }
 
 function mapResponse(api: OpenAiApi, value: unknown): InvocationResponse | undefined {

@@ -9,8 +9,8 @@ import { type Dict, dict, num, str } from './types.js';
  * Maps `responses.create` params: `input` (a string or a list of items) is the input hash,
  * `instructions` the system prompt, `tools` the tool definitions.
  */
-export function responsesRequest(params: Dict, extra: Attributes): InvocationRequest {
-  const attributes: Attributes = { ...extra };
+export function responsesRequest(params: Dict): InvocationRequest {
+  const attributes: Attributes = {};
   const format = str(dict(dict(params.text)?.format)?.type);
   if (format !== undefined) attributes[ATTR_GEN_AI_OUTPUT_TYPE] = format === 'text' ? 'text' : 'json';
   const input = params.input;
@@ -28,7 +28,9 @@ export function responsesRequest(params: Dict, extra: Attributes): InvocationReq
       maxTokens: num(params.max_output_tokens),
     },
     extra: attributes,
-    scan: () => scanResponsesInput(input, instructions),
+    // Reads `messages` (the input) and `system` (the instructions when they are text, the
+    // only instructions the scan could use).
+    scan: scanResponsesInput,
     content: input,
   };
 }

@@ -194,4 +194,56 @@ describe('canonicalize (RFC 8785)', () => {
     // Lone surrogates are rejected by both.
     expect(() => oracle('\ud800')).toThrow();
   });
+
+  it('quotes long strings exactly like JSON.stringify, whatever characters need escaping', () => {
+    // Strings of 512+ characters take a search-and-replace path; it must agree byte for byte.
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const specials = [
+      '\n',
+      '"',
+      '\\',
+      '\t',
+      '\r',
+      '\b',
+      '\f',
+      '\u0000',
+      '\u0001',
+      '\u001f',
+      '\u007f',
+      '€',
+      '😀',
+      '\u2028',
+    ];
+    for (let i = 0; i < 400; i++) {
+      const density = [0, 0.001, 0.01, 0.05, 0.3][i % 5] as number;
+      const length = 500 + Math.floor(rand() * 3000);
+      let text = '';
+      for (let j = 0; j < length; j++) {
+        text += rand() < density ? (specials[Math.floor(rand() * specials.length)] as string) : 'a';
+      }
+      expect(canonicalize(text)).toBe(JSON.stringify(text));
+      expect(canonicalize({ text })).toBe(oracle({ text }));
+    }
+    const prompt = `Context:\n${'He said "two approvals" (policy 7.2)\\n. '.repeat(40)}\tEnd`;
+    expect(canonicalize(prompt)).toBe(JSON.stringify(prompt));
+    expect(canonicalize('x'.repeat(600))).toBe(`"${'x'.repeat(600)}"`);
+  });
+
+  it('sorts objects with many keys like the canonicalize npm package', () => {
+    const keys = ['b', 'a', 'é', 'A', '€', '10', '1', '😀', '\ufb33', 'aa', 'ab', '', 'Z', '_'];
+    for (let n = 1; n <= keys.length; n++) {
+      const value = Object.fromEntries(keys.slice(0, n).map((k, i) => [k, i]));
+      expect(canonicalize(value)).toBe(oracle(value));
+    }
+  });
+
+  it('rejects a lone surrogate inside a long string', () => {
+    expect(() => canonicalize({ long: `${'x'.repeat(600)}\ud800` })).toThrow(
+      /'\/long': string contains a lone surrogate/,
+    );
+  });
 });
