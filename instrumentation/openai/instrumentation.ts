@@ -29,10 +29,12 @@ interface ManualPatch {
  * plus lineage hashes, exact model version, first-token time and inferred `consumed` links
  * to what the current run retrieved. What the caller receives is never changed.
  *
- * CommonJS `require('openai')` is patched automatically once the instrumentation is
- * enabled (register it before loading `openai`). ESM imports and bundled code are not
- * seen by the loader hooks: call {@link LineageOpenAIInstrumentation.instrument} with the
- * module namespace, the `OpenAI` class or a client instance.
+ * `require('openai')` is patched automatically once the instrumentation is enabled
+ * (register it before loading `openai`), and so is `import 'openai'` when the app starts with
+ * OpenTelemetry's ESM loader hook (`@opentelemetry/instrumentation/hook.mjs`). Bundled code,
+ * and ESM without the hook, are not seen by the loader hooks: call
+ * {@link LineageOpenAIInstrumentation.instrument} with the module namespace, the `OpenAI`
+ * class or a client instance.
  */
 export class LineageOpenAIInstrumentation extends InstrumentationBase<LineageOpenAIInstrumentationConfig> {
   /** Manual patches to undo on `disable()`; created lazily because the base constructor runs first. */
