@@ -42,12 +42,12 @@ function factsOf(mi: LineageNode, input: readonly ChatMessage[], output: readonl
 
 /**
  * Merges GenAI content events (from log records) into one run's records (pure). For each
- * model invocation the events name, in time order and else in the given (arrival) order, the request messages and the
- * answer are hashed the same way as content recorded on a span; hashes the invocation does
- * not have yet are filled in (recorded ones are never replaced), its answer becomes an
- * IntermediateArtifact, and its span record gains the tool-call ids and content hashes its
- * request consumed, so inference joins it like any span that carried its content. Content
- * itself is kept only when `captureContent` is on.
+ * model invocation the events name (taken in time order, ties in the given arrival order),
+ * the request messages and the answer are hashed the same way as content recorded on a
+ * span. Hashes the invocation does not have yet are filled in (recorded ones are never
+ * replaced), its answer becomes an IntermediateArtifact, and its span record gains the
+ * tool-call ids and content hashes its request consumed, so inference joins it like any
+ * span that carried its content. Content itself is kept only when `captureContent` is on.
  */
 export function amendWithContent(
   run: RunRecords,
