@@ -28,6 +28,11 @@ export interface RunFinaliserOptions {
   /** Put captured content into the archive. Default false. */
   readonly includeContent?: boolean;
   /**
+   * Keep message content from log records in the graph (as `IngestPipeline.captureContent`
+   * does for span content). Default: `includeContent`.
+   */
+  readonly captureContent?: boolean;
+  /**
    * How long GenAI content events (from log records) wait for a run that never arrives
    * (spans dropped upstream) before they are deleted. Default 1 hour.
    */
@@ -71,6 +76,7 @@ export class RunFinaliser {
       contentTtlMs: 60 * 60_000,
       now: Date.now,
       ...options,
+      captureContent: options.captureContent ?? options.includeContent ?? false,
     };
   }
 
@@ -180,7 +186,12 @@ export class RunFinaliser {
     const { store } = this.#o;
     const events = await store.contentEvents(graph.runId);
     if (events.length === 0) return graph;
-    const amendment = amendWithContent(graph, events, this.#o.includeContent ?? false);
+    const amendment = amendWithContent(graph, events, this.#o.captureContent);
+    if (amendment.unmatched > 0) {
+      this.#o.log?.(
+        `warn: run ${graph.runId}: ${amendment.unmatched} content log record(s) name no model invocation of the run; dropped`,
+      );
+    }
     if (amendment.addedNodes.length > 0 || amendment.addedEdges.length > 0) {
       await store.writeBatch(
         { spans: [], nodes: amendment.addedNodes, edges: amendment.addedEdges, links: [], rejected: [] },

@@ -115,6 +115,7 @@ describe('amendWithContent: content from log records gives the graph content on 
     expect(JSON.stringify(without)).not.toContain(X.answer);
     const withContent = amendWithContent(bare, events, true);
     expect(withContent.addedNodes.map((n) => n.props.content)).toContain(X.answer);
+    expect(withContent.replacedNodes).toHaveLength(2);
     expect(withContent.replacedNodes.every((n) => typeof n.props.content === 'string')).toBe(true);
   });
 
@@ -127,8 +128,10 @@ describe('amendWithContent: content from log records gives the graph content on 
       ),
     };
     const amendment = amendWithContent(run, events, false);
+    expect(amendment.replacedNodes).toHaveLength(2);
     for (const mi of amendment.replacedNodes) expect(mi.props.outputSha256).toBe(recorded);
     // The artifact carries the recorded hash too: one answer, one hash.
+    expect(amendment.addedNodes).toHaveLength(2);
     for (const art of amendment.addedNodes) expect(art.sha256).toBe(recorded);
   });
 

@@ -12,10 +12,11 @@ export interface ContentEvent {
   /** Emit time in unix nanoseconds, zero-padded to 20 digits (sorts as text). */
   readonly timeNs: string;
   /**
-   * Makes re-delivery idempotent: `{timeNs}.{content hash prefix}.{occurrence}`, where
-   * occurrence counts identical messages of the span at the same time in one batch. Not an
-   * order: a span's events are ordered by time, then by arrival (the order the store got them),
-   * because instrumentations emit all of a request's messages with one millisecond timestamp.
+   * Makes re-delivery idempotent: `{timeNs}.{digest}.{position}`, where the digest covers
+   * everything the delivering batch carried for this span and the position is this event's
+   * place among them. Not an order: a span's events are ordered by time, then by arrival
+   * (the order the store got them), because instrumentations emit all of a request's
+   * messages with one millisecond timestamp.
    */
   readonly key: string;
   readonly input: readonly ChatMessage[];

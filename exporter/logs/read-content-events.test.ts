@@ -132,6 +132,70 @@ describe('readContentEvents', () => {
   });
 });
 
+describe('readContentEvents: what the official instrumentation really sends', () => {
+  const details = (input: unknown, output: unknown) =>
+    view('gen_ai.client.inference.operation.details', null, {
+      attributes: {
+        'gen_ai.input.messages': JSON.stringify(input),
+        'gen_ai.output.messages': JSON.stringify(output),
+      },
+    });
+
+  it('Responses with content capture off: emptied parts are withheld, not hashed as role-only messages', () => {
+    const [event] = readContentEvents([
+      details(
+        [
+          { role: 'system', parts: [{ type: 'text' }] },
+          { role: 'user', parts: [{ type: 'text' }] },
+        ],
+        [{ role: 'assistant', parts: [{ type: 'text' }] }],
+      ),
+    ]).events;
+    expect(event).toMatchObject({ inputWithheld: true, outputWithheld: true });
+  });
+
+  it('Responses with a reasoning item: the empty reasoning message is not part of the answer', () => {
+    const [event] = readContentEvents([
+      details(
+        [{ role: 'user', parts: [{ type: 'text', content: 'Capital of France?' }] }],
+        [
+          { role: 'assistant', parts: [{ type: 'reasoning', text: '' }] },
+          { role: 'assistant', parts: [{ type: 'text', content: 'Paris' }] },
+        ],
+      ),
+    ]).events;
+    expect(event?.output).toEqual([{ role: 'assistant', content: 'Paris' }]);
+    expect(event?.outputWithheld).toBeUndefined();
+  });
+
+  it('empty tool arguments and custom tools (no function) are content, not withheld', () => {
+    const events = readContentEvents([
+      view('gen_ai.choice', {
+        message: { tool_calls: [{ id: 'c1', type: 'function', function: { name: 'now', arguments: '' } }] },
+      }),
+      view('gen_ai.assistant.message', { tool_calls: [{ id: 'c2', type: 'custom' }] }),
+    ]).events;
+    expect(events.map((e) => e.outputWithheld ?? e.inputWithheld ?? false)).toEqual([false, false]);
+    expect(events[0]?.output[0]?.toolCalls).toEqual([{ id: 'c1', name: 'now' }]);
+  });
+
+  it('a repeated identical message in a later batch is a new event, a re-delivered batch is not', () => {
+    const yes = view('gen_ai.user.message', { content: 'yes' });
+    const first = readContentEvents([yes, view('gen_ai.assistant.message', { content: 'Sure?' })]).events;
+    const second = readContentEvents([yes]).events;
+    expect(second[0]?.key).not.toBe(first[0]?.key);
+    expect(readContentEvents([yes, view('gen_ai.assistant.message', { content: 'Sure?' })]).events).toEqual(
+      first,
+    );
+  });
+
+  it('a malformed record of an unsampled span is ignored like the rest of it, not rejected', () => {
+    const { rejected, ignored } = readContentEvents([view('gen_ai.choice', 'garbage', { sampled: false })]);
+    expect(rejected).toEqual([]);
+    expect(ignored).toBe(1);
+  });
+});
+
 describe('log record normalisers', () => {
   it('OTLP: ids from bytes or hex, time from timeUnixNano else observed, event name from the field or attribute, kvlist body', () => {
     const { views, rejected } = otlpLogsRequestToViews({

@@ -1,4 +1,5 @@
 import canonicalize from 'canonicalize';
+import { readJson } from '../mapping/attr-read.js';
 import { sha256Text } from '../mapping/content-hash.js';
 import { type ChatMessage, readChatMessages } from '../mapping/read-messages.js';
 import type { RejectedSpan } from '../model/lineage-record.js';
@@ -42,21 +43,29 @@ function textOf(value: Plain | undefined): string | undefined {
   return canonicalize(value);
 }
 
-/** OpenAI-style `tool_calls: [{id, type, function: {name, arguments}}]` → ChatMessage tool calls. */
-function toolCallsOf(value: Plain | undefined): ChatMessage['toolCalls'] {
-  if (!Array.isArray(value)) return undefined;
+/**
+ * OpenAI-style `tool_calls: [{id, type, function: {name, arguments}}]` → ChatMessage tool
+ * calls, and whether arguments were withheld (a `function` without `arguments`, which is what
+ * instrumentations send with content capture off). Empty arguments are kept out of the
+ * message, as the span path does, but are not withheld; custom tools have no `function`.
+ */
+function toolCallsOf(value: Plain | undefined): { calls: ChatMessage['toolCalls']; withheld: boolean } {
+  if (!Array.isArray(value)) return { calls: undefined, withheld: false };
+  let withheld = false;
   const calls = value.filter(isObject).map((call) => {
-    const fn = isObject(call.function) ? call.function : {};
+    const fn = isObject(call.function) ? call.function : undefined;
+    const rawArgs = fn?.arguments ?? call.arguments;
+    if (fn !== undefined && rawArgs === undefined) withheld = true;
     const id = nonEmpty(call.id);
-    const name = nonEmpty(fn.name) ?? nonEmpty(call.name);
-    const args = textOf(fn.arguments ?? call.arguments);
+    const name = nonEmpty(fn?.name) ?? nonEmpty(call.name);
+    const args = textOf(rawArgs);
     return {
       ...(id !== undefined ? { id } : {}),
       ...(name !== undefined ? { name } : {}),
       ...(args !== undefined && args !== '' ? { arguments: args } : {}),
     };
   });
-  return calls.length > 0 ? calls : undefined;
+  return { calls: calls.length > 0 ? calls : undefined, withheld };
 }
 
 /**
@@ -69,10 +78,9 @@ function messageOf(
   role: string,
 ): { message: ChatMessage; withheld: boolean } {
   const content = textOf(body.content);
-  const toolCalls = toolCallsOf(body.tool_calls);
+  const { calls: toolCalls, withheld: argsWithheld } = toolCallsOf(body.tool_calls);
   const toolCallId = role === 'tool' ? nonEmpty(body.id) : undefined;
-  const withheld =
-    toolCalls !== undefined ? toolCalls.some((c) => c.arguments === undefined) : content === undefined;
+  const withheld = toolCalls !== undefined ? argsWithheld : content === undefined;
   return {
     message: {
       role: nonEmpty(body.role) ?? role,
@@ -82,6 +90,34 @@ function messageOf(
     },
     withheld,
   };
+}
+
+/**
+ * Whether GenAI JSON messages (`[{role, parts: [...]}]`) lack content an instrumentation left
+ * out: a text part without text, a tool call without arguments, a tool response without one.
+ * The official instrumentation still emits the messages with capture off, only emptied.
+ */
+function partsWithheld(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  for (const m of messages) {
+    const parts = (m as { parts?: unknown })?.parts;
+    if (!Array.isArray(parts)) continue;
+    for (const part of parts as Record<string, unknown>[]) {
+      if (part === null || typeof part !== 'object') continue;
+      if (part.type === 'text' && part.content == null && part.text == null) return true;
+      if (part.type === 'tool_call' && part.arguments === undefined) return true;
+      if (part.type === 'tool_call_response' && part.response === undefined && part.result === undefined)
+        return true;
+    }
+  }
+  return false;
+}
+
+/** A message that says nothing (a reasoning item with an empty summary): not part of the answer. */
+function hasSubstance(m: ChatMessage): boolean {
+  return (
+    (m.content !== undefined && m.content !== '') || m.toolCalls !== undefined || m.toolCallId !== undefined
+  );
 }
 
 type EventMessages = Pick<ContentEvent, 'input' | 'output' | 'inputWithheld' | 'outputWithheld'>;
@@ -107,25 +143,41 @@ function messagesOf(view: LogView): EventMessages | undefined {
     return { input: [], output: [message], ...(withheld ? { outputWithheld: true } : {}) };
   }
   if (name === DETAILS_EVENT) {
-    const messages = readChatMessages(view.attributes);
-    // Semconv leaves the message attributes out entirely when content is not captured.
-    return { input: [...messages.input], output: [...messages.output] };
+    const a = view.attributes;
+    const messages = readChatMessages(a);
+    const inputWithheld =
+      partsWithheld(readJson(a, 'gen_ai.input.messages')) ||
+      partsWithheld([{ parts: readJson(a, 'gen_ai.system_instructions') }]);
+    const outputWithheld = partsWithheld(readJson(a, 'gen_ai.output.messages'));
+    return {
+      input: [...messages.input],
+      output: messages.output.filter(hasSubstance),
+      ...(inputWithheld ? { inputWithheld: true } : {}),
+      ...(outputWithheld ? { outputWithheld: true } : {}),
+    };
   }
   return undefined;
 }
 
 /**
  * Reads the GenAI content events among log records (pure), in input order. Each becomes a
- * ContentEvent of the span it was emitted under, with an idempotency key from its time and
- * content (see ContentEvent.key), so a batch delivered twice yields the same keys. Records that are not GenAI content events are counted as
+ * ContentEvent of the span it was emitted under. Its key is built from the emit time, a
+ * digest of everything this batch carries for that span, and the position in it: a batch
+ * delivered again yields the same keys (idempotent), while the same message repeated in a
+ * later batch (a user saying "yes" twice, split by the log processor) is a new event.
+ * Records of unsampled spans and records that are not GenAI content events are counted as
  * ignored; content events that name no span cannot be joined and are rejected.
  */
 export function readContentEvents(views: readonly LogView[]): ContentEventsResult {
-  const events: ContentEvent[] = [];
   const rejected: RejectedSpan[] = [];
-  const occurrences = new Map<string, number>();
+  const bySpan = new Map<string, { view: LogView; messages: EventMessages }[]>();
   let ignored = 0;
   for (const view of views) {
+    // Content of spans that were not sampled: their spans will never arrive.
+    if (!view.sampled) {
+      ignored++;
+      continue;
+    }
     let messages: ReturnType<typeof messagesOf>;
     try {
       messages = messagesOf(view);
@@ -138,8 +190,7 @@ export function readContentEvents(views: readonly LogView[]): ContentEventsResul
       });
       continue;
     }
-    // Ordinary logs, and content of spans that were not sampled (they will never arrive).
-    if (messages === undefined || !view.sampled) {
+    if (messages === undefined) {
       ignored++;
       continue;
     }
@@ -151,17 +202,27 @@ export function readContentEvents(views: readonly LogView[]): ContentEventsResul
       });
       continue;
     }
-    const timeNs = view.timeNs.toString().padStart(20, '0');
-    const contentKey = `${timeNs}.${sha256Text(canonicalize(messages) ?? '').slice(0, 16)}`;
-    const seenKey = `${view.traceId}:${view.spanId}:${contentKey}`;
-    const occurrence = occurrences.get(seenKey) ?? 0;
-    occurrences.set(seenKey, occurrence + 1);
-    events.push({
-      runId: view.traceId,
-      spanId: view.spanId,
-      timeNs,
-      key: `${contentKey}.${occurrence}`,
-      ...messages,
+    const spanKey = `${view.traceId}:${view.spanId}`;
+    const list = bySpan.get(spanKey) ?? [];
+    list.push({ view, messages });
+    bySpan.set(spanKey, list);
+  }
+  const events: ContentEvent[] = [];
+  for (const list of bySpan.values()) {
+    const times = list.map(({ view }) => view.timeNs.toString().padStart(20, '0'));
+    const digest = sha256Text(canonicalize(list.map(({ messages }, i) => [times[i], messages])) ?? '').slice(
+      0,
+      16,
+    );
+    list.forEach(({ view, messages }, i) => {
+      const timeNs = times[i] as string;
+      events.push({
+        runId: view.traceId as string,
+        spanId: view.spanId as string,
+        timeNs,
+        key: `${timeNs}.${digest}.${i}`,
+        ...messages,
+      });
     });
   }
   return { events, rejected, ignored };

@@ -56,7 +56,8 @@ function fromGenAiJson(value: unknown): ChatMessage[] | undefined {
     for (const part of parts) {
       if (part === null || typeof part !== 'object') continue;
       if (part.type === 'text' || part.type === 'reasoning') {
-        const t = textOf(part.content);
+        // `content` per semconv; some instrumentations write reasoning summaries as `text`.
+        const t = textOf(part.content ?? part.text);
         if (t !== undefined) texts.push(t);
       } else if (part.type === 'tool_call') {
         const id = str(part.id);

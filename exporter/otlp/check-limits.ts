@@ -103,12 +103,14 @@ export function checkTraceRequestLimits(
 
 /**
  * Checks a decoded logs request the same way: at most `maxSpansPerRequest` log records, and
- * the attribute bounds on records, their bodies, resources and scopes. Returns the record count.
+ * the attribute bounds on records, resources and scopes; bodies get the count bounds but no
+ * length bound (they carry whole prompts). Returns the record count.
  */
 export function checkLogsRequestLimits(
   request: OtlpExportLogsServiceRequest,
   limits: Pick<ReceiverLimits, 'maxSpansPerRequest' | 'maxAttributesPerSpan' | 'maxAttributeValueLength'>,
 ): number {
+  const bodyLimits = { ...limits, maxAttributeValueLength: Number.MAX_SAFE_INTEGER };
   let records = 0;
   for (const rl of request.resourceLogs ?? []) {
     checkAttributes(rl.resource?.attributes, 'a resource', limits);
@@ -124,7 +126,9 @@ export function checkLogsRequestLimits(
       }
       for (const record of list) {
         checkAttributes(record.attributes, 'a log record', limits);
-        checkValue(record.body, 'body', 'a log record', limits);
+        // A body is message content (a long RAG prompt is normal): only the request size bounds
+        // its strings; its shape (array and map sizes) is still checked.
+        checkValue(record.body, 'body', 'a log record', bodyLimits);
       }
     }
   }

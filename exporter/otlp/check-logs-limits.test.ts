@@ -56,8 +56,6 @@ describe('checkLogsRequestLimits', () => {
       requestOf([{ attributes: [{ key: 'a', value: { stringValue: '123456' } }] }]),
       'attribute-value',
     ],
-    ['a long string body', requestOf([{ body: { stringValue: '123456' } }]), 'attribute-value'],
-    ['a long bytes body', requestOf([{ body: { bytesValue: new Uint8Array(6) } }]), 'attribute-value'],
     [
       'a body array over the count',
       requestOf([{ body: { arrayValue: { values: [{}, {}, {}] } } }]),
@@ -67,33 +65,6 @@ describe('checkLogsRequestLimits', () => {
       'a body kvlist over the count',
       requestOf([{ body: { kvlistValue: { values: [{ key: 'a' }, { key: 'b' }, { key: 'c' }] } } }]),
       'attributes',
-    ],
-    [
-      'a long key in a body kvlist',
-      requestOf([{ body: { kvlistValue: { values: [{ key: 'abcdef' }] } } }]),
-      'attribute-value',
-    ],
-    [
-      'a long value deep inside the body',
-      requestOf([
-        {
-          body: {
-            kvlistValue: {
-              values: [
-                {
-                  key: 'a',
-                  value: {
-                    arrayValue: {
-                      values: [{ kvlistValue: { values: [{ key: 'b', value: { stringValue: 'xxxxxx' } }] } }],
-                    },
-                  },
-                },
-              ],
-            },
-          },
-        },
-      ]),
-      'attribute-value',
     ],
     [
       'too many resource attributes',
@@ -117,5 +88,37 @@ describe('checkLogsRequestLimits', () => {
       expect(error).toBeInstanceOf(OtlpLimitError);
       expect((error as OtlpLimitError).kind).toBe(kind);
     }
+  });
+
+  it('bounds a body by shape but not by length: a body is message content (a whole prompt)', () => {
+    const long = 'x'.repeat(1_000);
+    const deep = {
+      kvlistValue: {
+        values: [
+          {
+            key: 'a',
+            value: {
+              arrayValue: {
+                values: [{ kvlistValue: { values: [{ key: 'b', value: { stringValue: long } }] } }],
+              },
+            },
+          },
+        ],
+      },
+    };
+    expect(
+      checkLogsRequestLimits(
+        requestOf([
+          { body: { stringValue: long } },
+          { body: { bytesValue: new Uint8Array(1_000) } },
+          { body: deep },
+        ]),
+        limits,
+      ),
+    ).toBe(3);
+    // Keys inside a body are content too.
+    expect(
+      checkLogsRequestLimits(requestOf([{ body: { kvlistValue: { values: [{ key: 'abcdef' }] } } }]), limits),
+    ).toBe(1);
   });
 });

@@ -424,7 +424,7 @@ describe('OTLP/HTTP /v1/logs refuses bad input with a clear status; nothing reac
     expect(logRecordsOf(received[0]!)).toHaveLength(50);
   });
 
-  it('attribute limits apply to record attributes, bodies (also nested deep inside them), resources and scopes', async () => {
+  it('attribute limits apply to record attributes, resources, scopes and the shape of bodies', async () => {
     const long = 'x'.repeat(4097);
     const record = (fields: Record<string, unknown>) =>
       encodeLogsRequest({
@@ -438,19 +438,14 @@ describe('OTLP/HTTP /v1/logs refuses bad input with a clear status; nothing reac
           : { kvlistValue: { values: [{ key: `level${depth}`, value: nested(leaf, depth - 1) }] } };
     const cases: [string, Uint8Array, RegExp][] = [
       [
-        'a long string body',
-        record({ body: { stringValue: long } }),
-        /attribute "body" on a log record is 4097 characters long; the limit is 4096/,
-      ],
-      [
-        'a long bytes body',
-        record({ body: { bytesValue: Buffer.alloc(5000) } }),
-        /attribute "body" on a log record has 5000 bytes/,
-      ],
-      [
-        'a long string nested 10 levels deep in the body',
-        record({ body: nested({ stringValue: long }, 10) }),
-        /on a log record \(in "body"\).* is 4097 characters long/,
+        'a body array with too many values nested 10 levels deep',
+        record({
+          body: nested(
+            { arrayValue: { values: Array.from({ length: 65 }, () => ({ boolValue: true })) } },
+            10,
+          ),
+        }),
+        /is an array of 65 values; the limit is 64/,
       ],
       [
         'a body array with too many values',
@@ -508,14 +503,53 @@ describe('OTLP/HTTP /v1/logs refuses bad input with a clear status; nothing reac
       expect(res.status, name).toBe(400);
       expect(rpcStatus(res.body).message, name).toMatch(message);
     }
-    const json = await post(logsRequestJson(1, { stringValue: long }), JSON_TYPE);
+    expect(received).toHaveLength(0);
+    // The same refusal in OTLP/JSON, for a long record attribute.
+    const json = await post(
+      Buffer.from(
+        JSON.stringify({
+          resourceLogs: [
+            {
+              scopeLogs: [
+                { logRecords: [{ attributes: [{ key: 'gen_ai.prompt', value: { stringValue: long } }] }] },
+              ],
+            },
+          ],
+        }),
+      ),
+      JSON_TYPE,
+    );
     expect(json.status).toBe(400);
     expect((jsonOf(json.body) as { message: string }).message).toMatch(
-      /"body" on a log record is 4097 characters/,
+      /attribute "gen_ai.prompt" on a log record is 4097 characters/,
     );
     expect(received).toHaveLength(0);
   });
 
+  it('a long body is accepted: bodies are message content (a whole prompt), bounded by the request size', async () => {
+    const long = 'x'.repeat(50_000);
+    const body = encodeLogsRequest({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { spanId: Buffer.alloc(8, 1), body: { stringValue: long } },
+                {
+                  spanId: Buffer.alloc(8, 1),
+                  body: { kvlistValue: { values: [{ key: 'content', value: { stringValue: long } }] } },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const before = received.length;
+    expect((await post(body, PROTOBUF)).status).toBe(200);
+    expect(received.length).toBe(before + 1);
+    expect(logRecordsOf(received[before]!)).toHaveLength(2);
+  });
   it('a body nested beyond what the decoders accept → 400 malformed in either encoding, never 500', async () => {
     const pb = await post(deeplyNestedBodyProtobuf(200), PROTOBUF);
     expect(pb.status).toBe(400);

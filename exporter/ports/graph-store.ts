@@ -113,8 +113,9 @@ export interface GraphStore {
    */
   writeContentEvents(events: readonly ContentEvent[], nowMs: number): Promise<ContentWriteResult>;
   /**
-   * Deletes content events received before `receivedBeforeMs` whose run is not in the store
-   * (its spans were dropped upstream); returns how many. Events of known runs wait for finalisation.
+   * Deletes content events received before `receivedBeforeMs` whose run will not merge them:
+   * the run is not in the store (its spans were dropped upstream), went quiet before that time
+   * without being finalised (its root span never ended), or is finalised. Returns how many.
    */
   pruneContentEvents(receivedBeforeMs: number): Promise<number>;
   /** The content events held for a run, ordered by span, time, then arrival. */
@@ -122,7 +123,7 @@ export interface GraphStore {
   /**
    * Replaces ModelInvocation nodes and span records of a run that is not finalised yet with
    * amended versions (same ids; see logs/amend-with-content.ts) and drops the run's content
-   * events, in one transaction. Rejects, changing nothing, when the run is finalised or a
+   * events, in one transaction. From then on the run takes no more content (it is late). Rejects, changing nothing, when the run is finalised or a
    * record does not exist.
    */
   replaceWithContent(

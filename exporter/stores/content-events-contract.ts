@@ -118,19 +118,59 @@ export function describeContentEventsContract(
       await store.close();
     });
 
-    it('prunes only expired events of runs it never saw', async () => {
+    it('prunes expired events of runs that will not merge them, keeps those of live runs', async () => {
       const store = await makeStore();
-      await store.writeBatch(batch, 1_000);
+      // Arrived at 1,000 without its root span (an agent killed mid-run): nothing will finalise it.
+      await store.writeBatch({ ...batch, spans: batch.spans.filter((s) => !s.isRoot) }, 1_000);
       const orphanRun = '9'.repeat(32);
       const known = event(runId, chat.spanId, 1, 'known');
       const oldOrphan = event(orphanRun, chat.spanId, 1, 'old');
       const newOrphan = event(orphanRun, chat.spanId, 2, 'new');
       await store.writeContentEvents([known, oldOrphan], 1_000);
       await store.writeContentEvents([newOrphan], 5_000);
-      expect(await store.pruneContentEvents(4_000)).toBe(1);
+      // Cut-offs at or before 1,000: nothing was received before them.
+      expect(await store.pruneContentEvents(900)).toBe(0);
+      expect(await store.pruneContentEvents(1_000)).toBe(0);
+      // Cut-off 4,000: the old orphan goes, and so does the quiet rootless run's content; the
+      // newer orphan stays.
+      expect(await store.pruneContentEvents(4_000)).toBe(2);
       expect(await store.contentEvents(orphanRun)).toEqual([newOrphan]);
-      expect(await store.contentEvents(runId)).toEqual([known]);
+      expect(await store.contentEvents(runId)).toEqual([]);
       expect(await store.pruneContentEvents(4_000)).toBe(0);
+      await store.close();
+    });
+
+    it('keeps the content of a run whose root ended, however old (it is finalised next, even after downtime)', async () => {
+      const store = await makeStore();
+      await store.writeBatch(batch, 1_000);
+      const e = event(runId, chat.spanId, 1, 'waiting');
+      await store.writeContentEvents([e], 1_000);
+      expect(await store.pruneContentEvents(1_000_000)).toBe(0);
+      expect(await store.contentEvents(runId)).toEqual([e]);
+      await store.close();
+    });
+
+    it('keeps the content of a run that is still receiving spans, whatever its age', async () => {
+      const store = await makeStore();
+      const rootless = { ...batch, spans: batch.spans.filter((s) => !s.isRoot) };
+      await store.writeBatch(rootless, 1_000);
+      const e = event(runId, chat.spanId, 1, 'early');
+      await store.writeContentEvents([e], 1_000);
+      // A late span of the same run arrives at 9,000: the run is live.
+      await store.writeBatch({ ...rootless, nodes: [], edges: [], links: [] }, 9_000);
+      await store.writeContentEvents([event(runId, chat.spanId, 2, 'touch')], 9_000);
+      expect(await store.pruneContentEvents(5_000)).toBe(0);
+      expect((await store.contentEvents(runId)).map((x) => x.key)).toContain(e.key);
+      await store.close();
+    });
+
+    it('after the merge a run takes no more content, even before it is marked finalised', async () => {
+      const store = await makeStore();
+      await store.writeBatch(batch, 1_000);
+      await store.replaceWithContent(runId, { nodes: [], spans: [] });
+      const e = event(runId, chat.spanId, 1, 'during the archive write');
+      expect(await store.writeContentEvents([e], 1_001)).toEqual({ written: 0, late: [e] });
+      expect(await store.contentEvents(runId)).toEqual([]);
       await store.close();
     });
 

@@ -133,4 +133,30 @@ describe('content events through finalisation (SQLite + filesystem archive)', ()
     await store.close();
     await archive.close();
   });
+
+  it('deleted content is overwritten on disk, also a long prompt that spilled into overflow pages', async () => {
+    const path = join(dir, `secure-${counter++}.db`);
+    const store = await openSqliteGraphStore({ path });
+    // 20 KB: several overflow pages; the markers sit at the start and deep in the tail.
+    const prompt = `HEAD-MARKER-${'x'.repeat(20_000)}-TAIL-MARKER-7f3a`;
+    await store.writeContentEvents(
+      [
+        {
+          runId: '5'.repeat(32),
+          spanId: '6'.repeat(16),
+          timeNs: '1'.padStart(20, '0'),
+          key: 'k',
+          input: [{ role: 'user', content: prompt }],
+          output: [],
+        },
+      ],
+      1_000,
+    );
+    expect(await store.pruneContentEvents(2_000)).toBe(1);
+    store.checkpoint();
+    await store.close();
+    const bytes = readFileSync(path);
+    expect(bytes.includes(Buffer.from('TAIL-MARKER-7f3a'))).toBe(false);
+    expect(bytes.includes(Buffer.from('HEAD-MARKER'))).toBe(false);
+  });
 });

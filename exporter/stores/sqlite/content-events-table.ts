@@ -12,7 +12,7 @@ import { runNidRange } from './sqlite-schema.js';
  * request's messages usually share one millisecond timestamp, so arrival is what orders
  * them after time. `rec` is the event's messages
  * as JSON: content is held here only until the run is finalised (then deleted, with
- * secure_delete so the freed cells are zeroed), because a request's hash needs all of its
+ * secure_delete so the freed cells and overflow pages are zeroed), because a request's hash needs all of its
  * messages and they may arrive over several log batches. Added with IF NOT EXISTS, so a
  * store created before this table gains it on open (no schema version change).
  */
@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS content_events (
   UNIQUE (run_id, span_id, key)
 );
 CREATE INDEX IF NOT EXISTS content_events_received ON content_events(received_ms);
+-- Runs whose content was merged but which are not marked finalised yet (the archive write
+-- sits in between): content arriving then is refused as late, not left behind unmerged.
+CREATE TABLE IF NOT EXISTS content_merged (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
 
 /** Content-event storage and the node/span replacement that merges them (SqliteGraphStore delegates here). */
@@ -42,6 +45,9 @@ export class ContentEventsTable {
   readonly #selNid: SqlStatement;
   readonly #updNode: SqlStatement;
   readonly #updSpan: SqlStatement;
+  readonly #isMerged: SqlStatement;
+  readonly #markMerged: SqlStatement;
+  readonly #pruneMerged: SqlStatement;
 
   constructor(db: SqlDatabase) {
     this.#db = db;
@@ -55,8 +61,19 @@ export class ContentEventsTable {
       'SELECT span_id, time_ns, key, rec FROM content_events WHERE run_id = ? ORDER BY span_id, time_ns, seq',
     );
     this.#delEvents = db.prepare('DELETE FROM content_events WHERE run_id = ?');
+    // Expired: the run never arrived, or went quiet without its root ending (a killed agent),
+    // or was finalised while the content was arriving. A run whose root ended keeps its
+    // content whatever its age: it is finalised next (also after downtime), merging it.
     this.#prune = db.prepare(
-      'DELETE FROM content_events WHERE received_ms < ? AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = content_events.run_id)',
+      `DELETE FROM content_events WHERE received_ms < ? AND NOT EXISTS (
+         SELECT 1 FROM runs WHERE runs.run_id = content_events.run_id
+           AND runs.finalised_seq IS NULL AND (runs.root_ended = 1 OR runs.last_arrival_ms >= ?))`,
+    );
+    this.#isMerged = db.prepare('SELECT 1 AS x FROM content_merged WHERE run_id = ?');
+    this.#markMerged = db.prepare('INSERT INTO content_merged(run_id) VALUES (?) ON CONFLICT DO NOTHING');
+    this.#pruneMerged = db.prepare(
+      `DELETE FROM content_merged WHERE EXISTS (
+         SELECT 1 FROM runs WHERE runs.run_id = content_merged.run_id AND runs.finalised_seq IS NOT NULL)`,
     );
     this.#selNid = db.prepare('SELECT nid, kind FROM nodes WHERE nid >= ? AND nid < ? AND id = ?');
     this.#updNode = db.prepare('UPDATE nodes SET rec = ?, rec_sha256 = ? WHERE nid = ?');
@@ -72,7 +89,13 @@ export class ContentEventsTable {
       let run = runs.get(e.runId);
       if (!runs.has(e.runId)) {
         const row = this.#selRun.get(e.runId);
-        run = row === undefined ? undefined : { rid: num(row, 'rid'), finalised: row.finalised_seq !== null };
+        run =
+          row === undefined
+            ? undefined
+            : {
+                rid: num(row, 'rid'),
+                finalised: row.finalised_seq !== null || this.#isMerged.get(e.runId) !== undefined,
+              };
         runs.set(e.runId, run);
         if (run !== undefined && !run.finalised) this.#touchRun.run(nowMs, run.rid);
       }
@@ -136,21 +159,27 @@ export class ContentEventsTable {
           throw new Error(`span ${JSON.stringify(spanId)} of run ${runId} is not in the store`);
       }
       this.#secureDelete(() => this.#delEvents.run(runId));
+      this.#markMerged.run(runId);
     });
   }
 
   /** See GraphStore.pruneContentEvents; runs inside the caller's transaction. */
   prune(receivedBeforeMs: number): number {
-    return this.#secureDelete(() => this.#prune.run(receivedBeforeMs).changes);
+    this.#pruneMerged.run();
+    return this.#secureDelete(() => this.#prune.run(receivedBeforeMs, receivedBeforeMs).changes);
   }
 
-  /** Zeroes the deleted content's cells: content is kept only until it is merged or expires. */
+  /**
+   * Overwrites what is deleted, overflow pages included (`ON`, not `FAST`: a long prompt
+   * spills into overflow pages, which FAST frees without zeroing), then restores the setting.
+   */
   #secureDelete<T>(fn: () => T): T {
-    this.#db.exec('PRAGMA secure_delete = FAST');
+    const before = Number(this.#db.pragma('secure_delete') ?? 0);
+    this.#db.exec('PRAGMA secure_delete = ON');
     try {
       return fn();
     } finally {
-      this.#db.exec('PRAGMA secure_delete = OFF');
+      this.#db.exec(`PRAGMA secure_delete = ${before === 1 ? 'ON' : before === 2 ? 'FAST' : 'OFF'}`);
     }
   }
 }
