@@ -1,3 +1,4 @@
+import type protobuf from 'protobufjs';
 import { otlpProtoTypes } from './otlp-schema.js';
 
 /** The two OTLP/HTTP body encodings; gRPC always uses protobuf. */
@@ -21,53 +22,51 @@ export interface ExportLogsResult {
 const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
 /**
- * Encodes `ExportTraceServiceResponse`. Full success is the empty message (zero bytes / `{}`):
- * the spec says `partial_success` must not be set then, and some clients warn on an empty one.
+ * Encodes an Export*ServiceResponse with the count under `field`. Full success is the empty
+ * message (zero bytes / `{}`): the spec says `partial_success` must not be set then, and some
+ * clients warn on an empty one. In JSON the int64 count is a decimal string (proto3 JSON).
  */
-export function encodeTraceResponse(result: ExportTracesResult, encoding: OtlpEncoding): Uint8Array {
-  const partial =
-    result.rejectedSpans > 0 || (result.errorMessage !== undefined && result.errorMessage !== '')
-      ? { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage ?? '' }
-      : undefined;
+function encodePartialSuccess(
+  type: () => protobuf.Type,
+  field: 'rejectedSpans' | 'rejectedLogRecords',
+  rejected: number,
+  errorMessage: string | undefined,
+  encoding: OtlpEncoding,
+): Uint8Array {
+  const partial = rejected > 0 || (errorMessage !== undefined && errorMessage !== '');
   if (encoding === 'json') {
-    // int64 as a decimal string, per the proto3 JSON mapping.
-    const body =
-      partial === undefined
-        ? {}
-        : {
-            partialSuccess: {
-              rejectedSpans: String(partial.rejectedSpans),
-              errorMessage: partial.errorMessage,
-            },
-          };
+    const body = partial
+      ? { partialSuccess: { [field]: String(rejected), errorMessage: errorMessage ?? '' } }
+      : {};
     return Buffer.from(JSON.stringify(body));
   }
-  if (partial === undefined) return new Uint8Array(0);
-  const type = otlpProtoTypes().exportTraceServiceResponse;
-  return type.encode(type.fromObject({ partialSuccess: partial })).finish();
+  if (!partial) return new Uint8Array(0);
+  const t = type();
+  return t
+    .encode(t.fromObject({ partialSuccess: { [field]: rejected, errorMessage: errorMessage ?? '' } }))
+    .finish();
 }
 
-/** Encodes `ExportLogsServiceResponse`; full success is the empty message, as for traces. */
+/** Encodes `ExportTraceServiceResponse` (see encodePartialSuccess). */
+export function encodeTraceResponse(result: ExportTracesResult, encoding: OtlpEncoding): Uint8Array {
+  return encodePartialSuccess(
+    () => otlpProtoTypes().exportTraceServiceResponse,
+    'rejectedSpans',
+    result.rejectedSpans,
+    result.errorMessage,
+    encoding,
+  );
+}
+
+/** Encodes `ExportLogsServiceResponse` (see encodePartialSuccess). */
 export function encodeLogsResponse(result: ExportLogsResult, encoding: OtlpEncoding): Uint8Array {
-  const partial =
-    result.rejectedLogRecords > 0 || (result.errorMessage !== undefined && result.errorMessage !== '')
-      ? { rejectedLogRecords: result.rejectedLogRecords, errorMessage: result.errorMessage ?? '' }
-      : undefined;
-  if (encoding === 'json') {
-    const body =
-      partial === undefined
-        ? {}
-        : {
-            partialSuccess: {
-              rejectedLogRecords: String(partial.rejectedLogRecords),
-              errorMessage: partial.errorMessage,
-            },
-          };
-    return Buffer.from(JSON.stringify(body));
-  }
-  if (partial === undefined) return new Uint8Array(0);
-  const type = otlpProtoTypes().exportLogsServiceResponse;
-  return type.encode(type.fromObject({ partialSuccess: partial })).finish();
+  return encodePartialSuccess(
+    () => otlpProtoTypes().exportLogsServiceResponse,
+    'rejectedLogRecords',
+    result.rejectedLogRecords,
+    result.errorMessage,
+    encoding,
+  );
 }
 
 /** Decodes `ExportLogsServiceResponse` protobuf (tests). */

@@ -83,6 +83,15 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     }
   }
 
+  /** An ingest's rejected count limited to [0, items]; an impossible one is logged. */
+  function clampRejected(reported: number, items: number, source: string, field: string): number {
+    const rejected = Number.isInteger(reported) ? Math.min(Math.max(reported, 0), items) : 0;
+    if (rejected !== reported) {
+      logger.warn(`otlp receiver: ${source} reported an impossible ${field}; clamped`, { reported, items });
+    }
+    return rejected;
+  }
+
   function exportTraces(body: Uint8Array, encoding: OtlpEncoding): Promise<ExportTracesResult> {
     return boundedInFlight(body, () => decodeAndIngest(body, encoding));
   }
@@ -94,15 +103,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     const records = checkLogsRequestLimits(request, limits);
     if (records === 0) return { rejectedLogRecords: 0 };
     const result = await ingestLogs(request);
-    const rejected = Number.isInteger(result.rejectedLogRecords)
-      ? Math.min(Math.max(result.rejectedLogRecords, 0), records)
-      : 0;
-    if (rejected !== result.rejectedLogRecords) {
-      logger.warn('otlp receiver: ingestLogs reported an impossible rejectedLogRecords; clamped', {
-        reported: result.rejectedLogRecords,
-        records,
-      });
-    }
+    const rejected = clampRejected(result.rejectedLogRecords, records, 'ingestLogs', 'rejectedLogRecords');
     return result.errorMessage === undefined
       ? { rejectedLogRecords: rejected }
       : { rejectedLogRecords: rejected, errorMessage: result.errorMessage };
@@ -114,15 +115,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     // An empty request is a valid export with nothing to commit.
     if (spans === 0) return { rejectedSpans: 0 };
     const result = await options.ingest(request);
-    const rejected = Number.isInteger(result.rejectedSpans)
-      ? Math.min(Math.max(result.rejectedSpans, 0), spans)
-      : 0;
-    if (rejected !== result.rejectedSpans) {
-      logger.warn('otlp receiver: ingest reported an impossible rejectedSpans; clamped', {
-        reported: result.rejectedSpans,
-        spans,
-      });
-    }
+    const rejected = clampRejected(result.rejectedSpans, spans, 'ingest', 'rejectedSpans');
     return result.errorMessage === undefined
       ? { rejectedSpans: rejected }
       : { rejectedSpans: rejected, errorMessage: result.errorMessage };
