@@ -3,59 +3,14 @@ import { inferRunEdges, type RunRecords } from '../mapping/infer-edges.js';
 import { mapSpans } from '../mapping/map-spans.js';
 import { genAiRun, GEN_AI_TEXT as X } from '../mapping/test-support/gen-ai-run.js';
 import type { LineageNode, MappedBatch } from '../model/lineage-record.js';
-import type { SpanView } from '../model/span-view.js';
 import { amendWithContent } from './amend-with-content.js';
 import type { LogView } from './log-view.js';
 import { readContentEvents } from './read-content-events.js';
-
-const CONTENT_ATTRIBUTES = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions'];
-
-/** The GenAI fixture as the official OpenAI instrumentation records it: no content on the spans. */
-function withoutContent(views: readonly SpanView[]): SpanView[] {
-  return views.map((v) => ({
-    ...v,
-    attributes: Object.fromEntries(
-      Object.entries(v.attributes).filter(([k]) => !CONTENT_ATTRIBUTES.includes(k)),
-    ),
-  }));
-}
-
-const TOOL_CALL = {
-  id: 'call_9',
-  type: 'function',
-  function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-};
-
-/** The log records the official instrumentation emits for the fixture's two chats (captureMessageContent on). */
-function contentLogs(views: readonly SpanView[]): LogView[] {
-  const chats = views.filter((v) => v.name.startsWith('chat '));
-  const [chat1, chat2] = chats as [SpanView, SpanView];
-  const log = (span: SpanView, eventName: string, body: LogView['body'], timeMs: number): LogView => ({
-    traceId: span.traceId,
-    spanId: span.spanId,
-    sampled: true,
-    timeNs: BigInt(timeMs) * 1_000_000n,
-    eventName,
-    attributes: { 'event.name': eventName, 'gen_ai.system': 'openai' },
-    body,
-  });
-  const t1 = chat1.startTimeMs;
-  const t2 = chat2.startTimeMs;
-  return [
-    log(chat1, 'gen_ai.system.message', { content: X.system }, t1),
-    log(chat1, 'gen_ai.user.message', { content: X.user }, t1),
-    log(
-      chat1,
-      'gen_ai.choice',
-      { index: 0, finish_reason: 'tool_calls', message: { tool_calls: [TOOL_CALL] } },
-      t1 + 5,
-    ),
-    log(chat2, 'gen_ai.user.message', { content: X.user }, t2),
-    log(chat2, 'gen_ai.assistant.message', { tool_calls: [TOOL_CALL] }, t2),
-    log(chat2, 'gen_ai.tool.message', { id: 'call_9', content: X.toolResult }, t2),
-    log(chat2, 'gen_ai.choice', { index: 0, finish_reason: 'stop', message: { content: X.answer } }, t2 + 9),
-  ];
-}
+import {
+  contentFreeRun,
+  type FIXTURE_TOOL_CALL,
+  officialContentLogs,
+} from './test-support/official-content-logs.js';
 
 function records(batch: MappedBatch): RunRecords {
   return { spans: batch.spans, nodes: batch.nodes, edges: batch.edges };
@@ -80,8 +35,8 @@ function applied(run: RunRecords, amendment: ReturnType<typeof amendWithContent>
 
 describe('amendWithContent: content from log records gives the graph content on the spans would', () => {
   const full = records(mapSpans(genAiRun(), { captureContent: false }));
-  const bare = records(mapSpans(withoutContent(genAiRun()), { captureContent: false }));
-  const events = readContentEvents(contentLogs(genAiRun())).events;
+  const bare = records(mapSpans(contentFreeRun().views, { captureContent: false }));
+  const events = readContentEvents(officialContentLogs()).events;
 
   it('the spans alone carry no hashes of prompts or answers', () => {
     const invocations = bare.nodes.filter((n) => n.kind === 'ModelInvocation');
@@ -146,12 +101,12 @@ describe('amendWithContent: content from log records gives the graph content on 
 
   it('hashes nothing from events whose content was withheld, but still joins their tool-call ids', () => {
     const withheld = readContentEvents(
-      contentLogs(genAiRun()).map((l): LogView => {
+      officialContentLogs().map((l): LogView => {
         if (l.body === null || typeof l.body !== 'object' || Array.isArray(l.body)) return l;
         // What the instrumentation emits with captureMessageContent off.
         const { content: _c, ...rest } = l.body as Record<string, unknown>;
         if (l.eventName === 'gen_ai.choice') return { ...l, body: { index: 0, message: {} } };
-        const calls = rest.tool_calls as (typeof TOOL_CALL)[] | undefined;
+        const calls = rest.tool_calls as (typeof FIXTURE_TOOL_CALL)[] | undefined;
         return {
           ...l,
           body: {

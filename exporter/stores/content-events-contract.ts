@@ -4,24 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ContentEvent } from '../logs/content-event.js';
-import { mapSpans } from '../mapping/map-spans.js';
-import { genAiRun } from '../mapping/test-support/gen-ai-run.js';
-import type { LineageNode, MappedBatch } from '../model/lineage-record.js';
-import type { SpanView } from '../model/span-view.js';
+import { contentFreeRun } from '../logs/test-support/official-content-logs.js';
+import type { LineageNode } from '../model/lineage-record.js';
 import type { GraphStore } from '../ports/graph-store.js';
-
-const CONTENT_ATTRIBUTES = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions'];
-
-/** The GenAI fixture run without message content on its spans, as the official OpenAI instrumentation records it. */
-export function contentFreeRun(): { views: SpanView[]; batch: MappedBatch } {
-  const views = genAiRun().map((v) => ({
-    ...v,
-    attributes: Object.fromEntries(
-      Object.entries(v.attributes).filter(([k]) => !CONTENT_ATTRIBUTES.includes(k)),
-    ),
-  }));
-  return { views, batch: mapSpans(views, { captureContent: false }) };
-}
 
 function event(runId: string, spanId: string, timeNs: number, text: string, key = `k-${text}`): ContentEvent {
   return {

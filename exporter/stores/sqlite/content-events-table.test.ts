@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunFinaliser } from '../../finalise/run-finaliser.js';
-import type { LogView } from '../../logs/log-view.js';
 import { readContentEvents } from '../../logs/read-content-events.js';
+import { contentFreeRun, officialContentLogs } from '../../logs/test-support/official-content-logs.js';
 import { GEN_AI_TEXT as X } from '../../mapping/test-support/gen-ai-run.js';
 import type { GraphStore } from '../../ports/graph-store.js';
-import { contentFreeRun, describeContentEventsContract } from '../content-events-contract.js';
+import { describeContentEventsContract } from '../content-events-contract.js';
 import { FsArchiveStore } from '../fs-archive/fs-archive-store.js';
 import { openSqliteGraphStore, type SqliteGraphStore } from './sqlite-graph-store.js';
 
@@ -33,45 +33,13 @@ describeContentEventsContract('sqlite', makeStore, async (store) => {
   return again;
 });
 
-/** The official OpenAI instrumentation's content records for the fixture's two chats. */
-function contentLogs(): LogView[] {
-  const { views } = contentFreeRun();
-  const [chat1, chat2] = views.filter((v) => v.name.startsWith('chat ')) as [
-    (typeof views)[0],
-    (typeof views)[0],
-  ];
-  const call = {
-    id: 'call_9',
-    type: 'function',
-    function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-  };
-  const log = (span: typeof chat1, eventName: string, body: LogView['body'], ms: number): LogView => ({
-    traceId: span.traceId,
-    spanId: span.spanId,
-    sampled: true,
-    timeNs: BigInt(ms) * 1_000_000n,
-    eventName,
-    attributes: {},
-    body,
-  });
-  return [
-    log(chat1, 'gen_ai.system.message', { content: X.system }, chat1.startTimeMs),
-    log(chat1, 'gen_ai.user.message', { content: X.user }, chat1.startTimeMs),
-    log(chat1, 'gen_ai.choice', { index: 0, message: { tool_calls: [call] } }, chat1.endTimeMs),
-    log(chat2, 'gen_ai.user.message', { content: X.user }, chat2.startTimeMs),
-    log(chat2, 'gen_ai.assistant.message', { tool_calls: [call] }, chat2.startTimeMs),
-    log(chat2, 'gen_ai.tool.message', { id: 'call_9', content: X.toolResult }, chat2.startTimeMs),
-    log(chat2, 'gen_ai.choice', { index: 0, message: { content: X.answer } }, chat2.endTimeMs),
-  ];
-}
-
 describe('content events through finalisation (SQLite + filesystem archive)', () => {
   it('logs that arrive before their spans, across a restart, fill the run at finalisation; content is then gone from the file', async () => {
     const { batch } = contentFreeRun();
     const runId = batch.spans[0]!.runId;
     const path = join(dir, `restart-${counter++}.db`);
     let store = await openSqliteGraphStore({ path });
-    const { events } = readContentEvents(contentLogs());
+    const { events } = readContentEvents(officialContentLogs());
     // One record per export, as a SimpleLogRecordProcessor delivers them, before any span.
     for (const e of events) await store.writeContentEvents([e], 1_000);
     await store.close();
@@ -120,7 +88,7 @@ describe('content events through finalisation (SQLite + filesystem archive)', ()
       now: () => now,
       log: (line) => lines.push(line),
     });
-    const { events } = readContentEvents(contentLogs());
+    const { events } = readContentEvents(officialContentLogs());
     await store.writeContentEvents(events, now);
     await finaliser.tick(0);
     expect(await store.contentEvents(events[0]!.runId)).toHaveLength(events.length);
