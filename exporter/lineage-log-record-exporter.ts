@@ -1,5 +1,5 @@
-import { context, diag } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { exportDurably } from './durable-export.js';
 import type { ReadableLogRecordLike } from './logs/log-view.js';
 import type { IngestPipeline } from './pipeline/ingest-pipeline.js';
 
@@ -36,33 +36,12 @@ export class LineageLogRecordExporter {
       });
       return;
     }
-    const done = Promise.resolve()
-      .then(() =>
-        context.with(suppressTracing(context.active()), () => this.#pipeline.ingestReadableLogRecords(logs)),
-      )
-      .then(
-        (result) => {
-          if (result.rejected.length > 0) {
-            diag.warn(
-              `agent-lineage: ${result.rejected.length} log record(s) rejected`,
-              result.rejected.slice(0, 5),
-            );
-          }
-          resultCallback({ code: ExportResultCode.SUCCESS });
-        },
-        (error: unknown) => {
-          diag.error('agent-lineage: log export failed', error);
-          resultCallback({
-            code: ExportResultCode.FAILED,
-            error: error instanceof Error ? error : new Error(String(error)),
-          });
-        },
-      )
-      .catch((error: unknown) => diag.error('agent-lineage: log export result callback threw', error))
-      .finally(() => {
-        this.#pending.delete(done);
-      });
-    this.#pending.add(done);
+    exportDurably(
+      'log record',
+      this.#pending,
+      () => this.#pipeline.ingestReadableLogRecords(logs),
+      resultCallback,
+    );
   }
 
   /** Waits for pending exports. */

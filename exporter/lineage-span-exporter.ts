@@ -1,5 +1,6 @@
-import { context, diag } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import { exportDurably } from './durable-export.js';
 import type { RunFinaliser } from './finalise/run-finaliser.js';
 import type { IngestPipeline } from './pipeline/ingest-pipeline.js';
 import type { ReadableSpanLike } from './span-view/from-readable-span.js';
@@ -38,35 +39,7 @@ export class LineageSpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('LineageSpanExporter is shut down') });
       return;
     }
-    // Started inside a promise chain so even a synchronous throw becomes a FAILED result.
-    const done = Promise.resolve()
-      .then(() =>
-        context.with(suppressTracing(context.active()), () => this.#pipeline.ingestReadableSpans(spans)),
-      )
-      .then(
-        (result) => {
-          if (result.rejected.length > 0) {
-            diag.warn(
-              `agent-lineage: ${result.rejected.length} span(s) rejected`,
-              result.rejected.slice(0, 5),
-            );
-          }
-          resultCallback({ code: ExportResultCode.SUCCESS });
-        },
-        (error: unknown) => {
-          diag.error('agent-lineage: export failed', error);
-          resultCallback({
-            code: ExportResultCode.FAILED,
-            error: error instanceof Error ? error : new Error(String(error)),
-          });
-        },
-      )
-      // A throwing result callback is the caller's bug; it must not become an unhandled rejection.
-      .catch((error: unknown) => diag.error('agent-lineage: export result callback threw', error))
-      .finally(() => {
-        this.#pending.delete(done);
-      });
-    this.#pending.add(done);
+    exportDurably('span', this.#pending, () => this.#pipeline.ingestReadableSpans(spans), resultCallback);
   }
 
   /** Waits for pending exports, then runs one finalisation pass. */
