@@ -108,10 +108,17 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
     });
   }
 
+  // A framework-level model span's invocation is held on its span record, not written: only
+  // the whole run shows whether a provider-level span recorded the same call (resolve-held-invocations.ts).
+  const held: { nodes: LineageNode[]; edges: LineageEdge[] } | undefined = facts.frameworkLevel
+    ? { nodes: [], edges: [] }
+    : undefined;
   if (facts.spanType === 'model_invocation' && facts.model) {
     const m = facts.model;
     const mi = modelInvocationNodeId(t, s);
-    nodes.push({
+    const miNodes = held?.nodes ?? nodes;
+    const miEdges = held?.edges ?? edges;
+    miNodes.push({
       runId: t,
       spanId: s,
       startTimeMs,
@@ -147,7 +154,7 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
     // entity without a hash could not be verified or joined.
     if (m.output) {
       const art = artifactNodeId(t, s);
-      nodes.push({
+      miNodes.push({
         runId: t,
         spanId: s,
         startTimeMs,
@@ -158,7 +165,7 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
         sha256: m.output.sha256,
         props: props({ artifactKind: 'model_output', content: content(m.output.content) }),
       });
-      edges.push({
+      miEdges.push({
         id: edgeId('PRODUCED_BY', art, mi),
         type: 'PRODUCED_BY',
         from: art,
@@ -282,6 +289,7 @@ export function buildSpanRecords(view: SpanView, facts: SpanFacts, captureConten
     ...(isModel && facts.consumedContentSha256.length > 0
       ? { consumedContentSha256: facts.consumedContentSha256 }
       : {}),
+    ...(held !== undefined && held.nodes.length > 0 ? { heldInvocation: held } : {}),
   };
   return { span, nodes, edges, links };
 }

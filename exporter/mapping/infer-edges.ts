@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize';
 import type { EdgeType, LineageEdge, LineageNode, SpanRecord } from '../model/lineage-record.js';
 import { finalOutputNodeId, modelInvocationNodeId } from './node-ids.js';
+import { resolveHeldInvocations } from './resolve-held-invocations.js';
 import { edgeId } from './resolve-link.js';
 
 /** One run's records, as the store holds them (all batches so far, any order). */
@@ -98,8 +99,22 @@ function feedEdge(feeder: LineageNode, mi: string): { type: EdgeType; from: stri
     : { type: 'RETRIEVED_FROM', from: mi, to: feeder.id };
 }
 
+/** Adds a node inference produced to the run's index, so the joins below see it like a stored one; false when stored already. */
+function indexNode(ix: RunIndex, n: LineageNode): boolean {
+  if (ix.nodes.has(n.id)) return false;
+  ix.nodes.set(n.id, n);
+  const list = ix.nodesBySpan.get(n.spanId) ?? [];
+  list.push(n);
+  ix.nodesBySpan.set(n.spanId, list);
+  return true;
+}
+
 function inferRun(ix: RunIndex, out: Map<string, LineageEdge>, outNodes: LineageNode[]): void {
   const spans = [...ix.spans.values()].sort((a, b) => compare(a.spanId, b.spanId));
+  // Framework-level invocations first: the joins below need to know which node stands for each call.
+  const held = resolveHeldInvocations(spans, ix.nodes.values());
+  for (const n of held.released.nodes) if (indexNode(ix, n)) outNodes.push(n);
+  for (const e of held.released.edges) if (!out.has(e.id)) out.set(e.id, e);
   const add = (type: EdgeType, from: string, to: string, timeMs: number) => {
     const id = edgeId(type, from, to);
     if (!out.has(id)) out.set(id, { id, type, from, to, runId: ix.runId, inferred: true, timeMs });
@@ -120,8 +135,10 @@ function inferRun(ix: RunIndex, out: Map<string, LineageEdge>, outNodes: Lineage
   for (const m of models) {
     // Our SDK records its consumption as links; guessing on top would add edges it chose not to record.
     if (m.dialect === 'lineage') continue;
-    const mi = modelInvocationNodeId(ix.runId, m.spanId);
-    if (!ix.nodes.has(mi)) continue;
+    // A framework span covered by a provider-level span is the same call: what fed it fed that invocation.
+    const mi = held.coveredBy.get(m.spanId) ?? modelInvocationNodeId(ix.runId, m.spanId);
+    const node = ix.nodes.get(mi);
+    if (node === undefined || node.props.dialect === 'lineage') continue;
     const feed = (node: LineageNode) => {
       const e = feedEdge(node, mi);
       if (e) add(e.type, e.from, e.to, m.startTimeMs);
@@ -207,7 +224,11 @@ function sameNode(a: LineageNode, b: LineageNode): boolean {
  * and idempotent: the result depends only on the set of records (sorted by id), and
  * running it again over the input plus its own output adds nothing.
  *
- * For each non-lineage model invocation m (our own spans record links instead):
+ * First, held framework-level invocations (a LangChain chat span's, see
+ * resolve-held-invocations.ts) are resolved: one covered by a provider-level span of the same
+ * call is a wrapper whose joins below feed that span's invocation; one not covered is released,
+ * its held ModelInvocation, artifact and PRODUCED_BY edge returned here as inferred records.
+ * Then, for each non-lineage model invocation m (our own spans record links instead):
  * 1. tool-call-id join: tool spans whose `toolCallId` m's request answered feed m;
  * 2. content-hash join: DataSources and artifacts whose sha256 equals the hash of one of
  *    m's request messages, produced before m started, feed m;

@@ -3,6 +3,7 @@ import type { MappedBatch } from '../model/lineage-record.js';
 import type { SpanView } from '../model/span-view.js';
 import { inferRunEdges } from './infer-edges.js';
 import { mapSpans } from './map-spans.js';
+import { frameworkProviderRun } from './test-support/framework-provider-run.js';
 import { genAiRun } from './test-support/gen-ai-run.js';
 import { openInferenceRun } from './test-support/openinference-run.js';
 import { openLlmetryRun } from './test-support/openllmetry-run.js';
@@ -23,6 +24,9 @@ const ALL: SpanView[] = [
   ...retrace(genAiRun(), '2'.repeat(32)),
   ...retrace(openInferenceRun(), '3'.repeat(32)),
   ...retrace(openLlmetryRun(), '4'.repeat(32)),
+  // Held (framework-level) invocations: covered by provider spans, and released without them.
+  ...retrace(frameworkProviderRun(), '5'.repeat(32)),
+  ...retrace(frameworkProviderRun({ provider: false }), '6'.repeat(32)),
 ];
 
 /** Small seeded PRNG (mulberry32) so failures reproduce. */
@@ -90,9 +94,9 @@ describe('mapping is idempotent and order-independent', () => {
     edges: [...reference.edges],
   });
 
-  it('maps the four fixture runs without rejections', () => {
+  it('maps the six fixture runs without rejections', () => {
     expect(reference.rejected).toEqual([]);
-    expect(new Set(reference.spans.map((s) => s.runId)).size).toBe(4);
+    expect(new Set(reference.spans.map((s) => s.runId)).size).toBe(6);
   });
 
   it('gives the same records when a batch is delivered twice', () => {

@@ -8,6 +8,7 @@ import type { SpanView } from '../model/span-view.js';
 import { readStr } from './attr-read.js';
 import { sha256Text } from './content-hash.js';
 import { classifySpan, detectDialect } from './detect-dialect.js';
+import { isFrameworkModelSpan } from './framework-model-span.js';
 import { hashContent } from './hashed-content.js';
 import { readDataSources, readToolCallId } from './read-data-sources.js';
 import { type ChatMessage, readChatMessages } from './read-messages.js';
@@ -54,10 +55,13 @@ export function readSpanFacts(view: SpanView): SpanFacts {
   const output = spanType === 'output' ? readOutputFact(view) : undefined;
   const toolCallId = spanType === 'tool_call' ? readToolCallId(view.attributes) : undefined;
   const inputs = messages?.input ?? [];
+  // Only model spans pay for the scope check; our own spans record their links and are never held.
+  const frameworkLevel = model !== undefined && dialect !== 'lineage' && isFrameworkModelSpan(view);
   return {
     dialect,
     spanType,
     isRoot,
+    frameworkLevel,
     ...(isRun ? { run: readRunFact(view, dialect) } : {}),
     ...(model !== undefined ? { model } : {}),
     dataSources: readDataSources(view, spanType),

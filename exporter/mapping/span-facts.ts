@@ -87,4 +87,6 @@ export interface SpanFacts {
   readonly toolCallId?: string;
   readonly consumedToolCallIds: readonly string[];
   readonly consumedContentSha256: readonly string[];
+  /** A framework-level model span (`framework-model-span.ts`): its ModelInvocation records are held back. */
+  readonly frameworkLevel: boolean;
 }

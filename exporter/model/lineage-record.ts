@@ -143,6 +143,18 @@ export interface SpanRecord {
   /** Tool-call ids and content hashes a model invocation's request carried (for inference). */
   readonly consumedToolCallIds?: readonly string[];
   readonly consumedContentSha256?: readonly string[];
+  /**
+   * A framework-level model span (e.g. LangChain's view of a chat call): the ModelInvocation
+   * records it would yield, held back until inference over the whole run knows whether a
+   * provider-level span recorded the same call (see exporter/mapping/README.md).
+   */
+  readonly heldInvocation?: HeldInvocation;
+}
+
+/** The ModelInvocation, its output artifact and their PRODUCED_BY edge, as one held span would yield them. */
+export interface HeldInvocation {
+  readonly nodes: readonly LineageNode[];
+  readonly edges: readonly LineageEdge[];
 }
 
 /** Why one span was rejected. */

@@ -10,6 +10,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LineageNode } from '../../model/lineage-record.js';
 import { FAKE_MODEL_VERSION, INTEROP_CORPUS } from './interop-corpus.js';
@@ -31,8 +32,13 @@ export type LineageCheck =
 export interface InteropRun {
   readonly runId: string;
   readonly answerSha256: string;
-  /** Model calls the agent made. */
+  /** Chat / completion calls the agent made. */
   readonly modelCalls: number;
+  /**
+   * Embedding calls the instrumentations record as ModelInvocations (a retriever's query
+   * embedding, seen only by a provider instrumentation); 0 when omitted.
+   */
+  readonly embeddingCalls?: number;
   /** Token usage per call in call order, when the agent saw it (OpenAI client); else tokens must just be > 0. */
   readonly usage?: readonly { prompt_tokens: number; completion_tokens: number }[];
   /** Document ids the retriever returned (the DataSources expected when documents are recorded). */
@@ -56,10 +62,20 @@ export interface InteropSuiteOptions {
   readonly recordsToolCalls: boolean;
   /** Checks expected to fail today, with the precise mapping gap (see each test file). */
   readonly gaps?: Partial<Record<LineageCheck, string>>;
+  /** Assertions on the raw spans, stating what this configuration emits (the mapping's premises). */
+  readonly emitted?: {
+    readonly title: string;
+    readonly check: (spans: readonly ReadableSpan[], run: InteropRun) => void;
+  };
 }
 
 function byKind(nodes: readonly LineageNode[], kind: LineageNode['kind']): LineageNode[] {
   return nodes.filter((n) => n.kind === kind);
+}
+
+/** The ModelInvocations of chat / completion calls (embedding calls are counted apart). */
+function chatInvocations(nodes: readonly LineageNode[]): LineageNode[] {
+  return byKind(nodes, 'ModelInvocation').filter((n) => n.props.operation !== 'embeddings');
 }
 
 /** Defines the suite for one instrumentation. */
@@ -115,35 +131,47 @@ export function describeInteropLineage(options: InteropSuiteOptions): void {
       expect((await graph()).finalised).toBe(true);
     });
 
+    if (options.emitted !== undefined) {
+      const emitted = options.emitted;
+      it(emitted.title, () => emitted.check(path.recorded.getFinishedSpans(), run));
+    }
+
     check(
       'model-invocations',
       'every model call is a ModelInvocation with the exact model version',
       async () => {
-        const invocations = byKind((await graph()).nodes, 'ModelInvocation');
+        const nodes = (await graph()).nodes;
+        const invocations = chatInvocations(nodes);
         expect(invocations).toHaveLength(run.modelCalls);
         for (const mi of invocations) {
           expect(mi.props).toMatchObject({ modelVersion: FAKE_MODEL_VERSION, pinned: true });
         }
+        const embeddings = byKind(nodes, 'ModelInvocation').filter((n) => n.props.operation === 'embeddings');
+        expect(embeddings).toHaveLength(run.embeddingCalls ?? 0);
       },
     );
 
-    check('token-counts', 'every ModelInvocation carries its input and output token counts', async () => {
-      const invocations = byKind((await graph()).nodes, 'ModelInvocation').sort(
-        (a, b) => a.startTimeMs - b.startTimeMs || (a.endTimeMs ?? 0) - (b.endTimeMs ?? 0),
-      );
-      expect(invocations).toHaveLength(run.modelCalls);
-      if (run.usage !== undefined) {
-        // The fake's usage is deterministic; compare as multisets (two calls may start in the same millisecond).
-        const seen = invocations.map((mi) => [mi.props.inputTokens, mi.props.outputTokens]).sort();
-        const want = run.usage.map((u) => [u.prompt_tokens, u.completion_tokens]).sort();
-        expect(seen).toEqual(want);
-      } else {
-        for (const mi of invocations) {
-          expect(mi.props.inputTokens).toBeGreaterThan(0);
-          expect(mi.props.outputTokens).toBeGreaterThan(0);
+    check(
+      'token-counts',
+      'every model call’s ModelInvocation carries its input and output token counts',
+      async () => {
+        const invocations = chatInvocations((await graph()).nodes).sort(
+          (a, b) => a.startTimeMs - b.startTimeMs || (a.endTimeMs ?? 0) - (b.endTimeMs ?? 0),
+        );
+        expect(invocations).toHaveLength(run.modelCalls);
+        if (run.usage !== undefined) {
+          // The fake's usage is deterministic; compare as multisets (two calls may start in the same millisecond).
+          const seen = invocations.map((mi) => [mi.props.inputTokens, mi.props.outputTokens]).sort();
+          const want = run.usage.map((u) => [u.prompt_tokens, u.completion_tokens]).sort();
+          expect(seen).toEqual(want);
+        } else {
+          for (const mi of invocations) {
+            expect(mi.props.inputTokens).toBeGreaterThan(0);
+            expect(mi.props.outputTokens).toBeGreaterThan(0);
+          }
         }
-      }
-    });
+      },
+    );
 
     if (options.recordsDocuments) {
       check('data-sources', 'every retrieved document is a DataSource with its document id', async () => {
@@ -189,7 +217,7 @@ export function describeInteropLineage(options: InteropSuiteOptions): void {
       'the answering call consumed the first call’s output (the tool calls it fed back)',
       async () => {
         const g = await graph();
-        const invocations = byKind(g.nodes, 'ModelInvocation').sort((a, b) => a.startTimeMs - b.startTimeMs);
+        const invocations = chatInvocations(g.nodes).sort((a, b) => a.startTimeMs - b.startTimeMs);
         const first = invocations[0];
         const last = invocations[invocations.length - 1];
         expect(invocations.length).toBeGreaterThanOrEqual(2);
