@@ -2,7 +2,7 @@ import { canonicalJson } from '../../hashing/canonical-json.js';
 import { resolveLink } from '../../mapping/resolve-link.js';
 import type { LineageEdge, LineageNode, LinkIntent, MappedBatch } from '../../model/lineage-record.js';
 import type { WriteResult } from '../../ports/graph-store.js';
-import { encodeNodeId } from './node-id-codec.js';
+import { decodeNodeId, encodeNodeId } from './node-id-codec.js';
 import { canonicalEdgeJson, normaliseEdge, recordSha256, splitNode } from './record-hash.js';
 import type { RowBuffer } from './row-buffer.js';
 import type { SqlValue } from './sqlite-driver.js';
@@ -28,6 +28,12 @@ interface RunTouch {
   versions?: Set<string>;
   /** Model name → earliest invocation time in this batch. */
   models?: Map<string, number>;
+}
+
+/** A run's node keys: span id → node id → nid, and the next free nid. */
+interface RunSlots {
+  next: number;
+  readonly bySpan: Map<string, Map<string, number>>;
 }
 
 /**
@@ -85,8 +91,13 @@ export class BatchWriter {
   readonly #edgeKeys = new Map<number, Map<number, number>>();
   readonly #touched = new Map<number, RunTouch>();
   #lastTouch: RunTouch | undefined;
-  readonly #batchSpanNodes = new Map<string, LineageNode[]>();
-  readonly #slots = new Map<number, { next: number; byKey: Map<string, number> }>();
+  /**
+   * Nodes of each span of this batch: run id → span id → nodes. Nested maps keyed by the
+   * mapping's own id strings, whose hashes V8 caches, instead of a concatenated key per
+   * node (a fresh string to build, flatten and hash each time showed in profiles).
+   */
+  readonly #batchSpanNodes = new Map<string, Map<string, LineageNode[]>>();
+  readonly #slots = new Map<number, RunSlots>();
   #pendingMayExist = false;
   /** DataSources added to ds_open_recent by this batch. */
   openSources = 0;
@@ -160,44 +171,52 @@ export class BatchWriter {
 
     const sourceIds: string[] = [];
     for (const node of batch.nodes) {
-      // Same key as srcFor below: a DataSource without lineage.datasource.id is found by its node id.
+      // A DataSource without lineage.datasource.id is findable by its node id.
       if (node.kind === 'DataSource') sourceIds.push(str(node.props.sourceId) ?? node.id);
     }
-    this.#store.internSources(sourceIds, this.#srcs);
+    const srcs = this.#store.srcKeys(sourceIds, this.#srcs);
+    let dsIndex = 0;
 
+    // New node rows, inserted in nid order below.
+    const newRows: Array<[number, ...SqlValue[]]> = [];
+    // Nodes of one span are contiguous in a batch: reuse the last span's maps.
+    let spanNodes: LineageNode[] = [];
+    let spanSlots: Map<string, number> | undefined;
+    let lastRun = '';
+    let lastSpan = '';
     for (const node of batch.nodes) {
       const t = this.#touch(node.runId, node.startTimeMs);
       const rid = t.rid;
       const kind = NODE_KIND_CODE[node.kind];
       if (kind === undefined) throw new Error(`unknown node kind ${JSON.stringify(node.kind)}`);
-      const storedId = encodeNodeId(node.id, node.runId);
-      const slots = this.#runSlots(rid, node.runId);
-      const slotKey = `${node.spanId}\u0000${storedId}`;
-      let nid = slots.byKey.get(slotKey);
+      const src = node.kind === 'DataSource' ? (srcs[dsIndex++] as number) : null;
+      if (node.runId !== lastRun || node.spanId !== lastSpan || spanSlots === undefined) {
+        lastRun = node.runId;
+        lastSpan = node.spanId;
+        spanSlots = this.#spanSlots(rid, node.runId, node.spanId);
+        spanNodes = this.#spanNodeList(node.runId, node.spanId);
+      }
+      let nid = spanSlots.get(node.id);
       if (nid === undefined) {
+        const slots = this.#slots.get(rid) as RunSlots;
         nid = slots.next++;
         if (nid >= runNidRange(rid)[1])
           throw new Error(`run ${JSON.stringify(node.runId)} exceeds ${NODES_PER_RUN} nodes`);
-        slots.byKey.set(slotKey, nid);
+        spanSlots.set(node.id, nid);
         this.#freshNids.add(nid);
         const rec = splitNode(node);
-        // A DataSource without lineage.datasource.id is findable by its node id.
-        const src =
-          node.kind === 'DataSource'
-            ? this.#store.srcFor(str(node.props.sourceId) ?? node.id, this.#srcs)
-            : null;
-        this.#nodeRows.add(
+        newRows.push([
           nid,
           rid,
           node.spanId,
-          storedId,
+          encodeNodeId(node.id, node.runId),
           kind,
           node.startTimeMs,
           node.kind === 'FinalOutput' ? (node.sha256 ?? null) : null,
           src,
           rec.rest,
           recordSha256(rec.full),
-        );
+        ]);
         this.#nodesWritten++;
         t.fresh = true;
         freshNodeIds.push(node.id);
@@ -213,17 +232,17 @@ export class BatchWriter {
         }
       }
       this.#nids.set(node.id, nid);
-      const key = `${node.runId}\u0000${node.spanId}`;
-      const list = this.#batchSpanNodes.get(key);
-      if (list) list.push(node);
-      else this.#batchSpanNodes.set(key, [node]);
+      spanNodes.push(node);
     }
-    for (const span of batch.spans) {
-      const key = `${span.runId}\u0000${span.spanId}`;
-      if (!this.#batchSpanNodes.has(key)) this.#batchSpanNodes.set(key, []);
-    }
+    // A span without nodes is still "in this batch" for link resolution (it resolves to nothing).
+    for (const span of batch.spans) this.#spanNodeList(span.runId, span.spanId);
 
     // Edges and links below read nodes back from the database: write them first.
+    // In nid order each run's rows are appended at the end of its key range, one run after
+    // another, instead of hopping between the ranges of every run in the batch (the mapping
+    // sorts nodes by id, i.e. by kind first).
+    newRows.sort((a, b) => a[0] - b[0]);
+    for (const row of newRows) this.#nodeRows.add(...row);
     this.#nodeRows.flush();
     this.#openRows.flush();
     for (const edge of batch.edges) this.#putEdge(edge);
@@ -286,24 +305,56 @@ export class BatchWriter {
   }
 
   /**
-   * The run's existing nodes (span + stored id → nid) and its next free nid. Loaded once per
-   * batch with one rowid range scan, inside the write transaction, so this replaces a
-   * unique index: a run created in this batch has no nodes yet.
+   * The run's existing node keys and its next free nid. Loaded once per batch with one
+   * rowid range scan, inside the write transaction, so this replaces a unique index: a
+   * run created in this batch has no nodes yet.
    */
-  #runSlots(rid: number, runId: string): { next: number; byKey: Map<string, number> } {
+  #runSlots(rid: number, runId: string): RunSlots {
     let slots = this.#slots.get(rid);
     if (slots !== undefined) return slots;
-    const [lo, hi] = runNidRange(rid);
-    slots = { next: lo, byKey: new Map() };
+    const [lo] = runNidRange(rid);
+    slots = { next: lo, bySpan: new Map() };
     if (!this.#rids.has(runId)) {
-      for (const r of this.#s.selRunNodeKeys.all(lo, hi)) {
+      for (const r of this.#s.selRunNodeKeys.all(lo, lo + NODES_PER_RUN)) {
         const nid = num(r, 'nid');
-        slots.byKey.set(`${text(r, 'span_id')}\u0000${text(r, 'id')}`, nid);
+        const spanId = text(r, 'span_id');
+        let ids = slots.bySpan.get(spanId);
+        if (ids === undefined) {
+          ids = new Map();
+          slots.bySpan.set(spanId, ids);
+        }
+        ids.set(decodeNodeId(text(r, 'id'), runId), nid);
         if (nid >= slots.next) slots.next = nid + 1;
       }
     }
     this.#slots.set(rid, slots);
     return slots;
+  }
+
+  /** Node id → nid of one span of a run (see #runSlots). */
+  #spanSlots(rid: number, runId: string, spanId: string): Map<string, number> {
+    const bySpan = this.#runSlots(rid, runId).bySpan;
+    let ids = bySpan.get(spanId);
+    if (ids === undefined) {
+      ids = new Map();
+      bySpan.set(spanId, ids);
+    }
+    return ids;
+  }
+
+  /** The list of this batch's nodes of a span (created empty). */
+  #spanNodeList(runId: string, spanId: string): LineageNode[] {
+    let spans = this.#batchSpanNodes.get(runId);
+    if (spans === undefined) {
+      spans = new Map();
+      this.#batchSpanNodes.set(runId, spans);
+    }
+    let list = spans.get(spanId);
+    if (list === undefined) {
+      list = [];
+      spans.set(spanId, list);
+    }
+    return list;
   }
 
   /** Span ids the run already has (one primary-key range read per pre-existing run per batch). */
@@ -353,8 +404,7 @@ export class BatchWriter {
     return undefined;
   }
 
-  #putEdge(input: LineageEdge): void {
-    const edge = normaliseEdge(input);
+  #putEdge(edge: LineageEdge): void {
     const type = EDGE_TYPE_CODE[edge.type];
     if (type === undefined) throw new Error(`unknown edge type ${JSON.stringify(edge.type)}`);
     const from = this.#nidOf(edge.from, edge.runId);
@@ -364,7 +414,7 @@ export class BatchWriter {
         from === undefined ? edge.from : edge.to,
         edge.id,
         edge.runId,
-        canonicalJson(edge),
+        canonicalJson(normaliseEdge(edge)),
       );
       return;
     }
@@ -378,25 +428,19 @@ export class BatchWriter {
     if ((types & (1 << type)) !== 0) return;
     targets.set(to, types | (1 << type));
     const t = this.#touch(edge.runId, edge.timeMs ?? this.#nowMs);
-    const rid = t.rid;
-    const row: SqlValue[] = [
-      from,
-      type,
-      to,
-      rid,
-      edge.inferred ? 1 : 0,
-      edge.timeMs ?? null,
-      isDefaultEdgeId(edge) ? null : edge.id,
-      recordSha256(canonicalEdgeJson(edge)),
-    ];
+    // canonicalEdgeJson reads exactly the stored fields, so extra fields of `edge` are ignored.
+    const hash = recordSha256(canonicalEdgeJson(edge));
+    const inferred = edge.inferred ? 1 : 0;
+    const time = edge.timeMs ?? null;
+    const idOverride = isDefaultEdgeId(edge) ? null : edge.id;
     if (this.#freshNids.has(from) || this.#freshNids.has(to)) {
       // An endpoint was created by this batch, so the edge cannot exist yet: buffer it.
-      this.#edgeRows.add(...row);
+      this.#edgeRows.add(from, type, to, t.rid, inferred, time, idOverride, hash);
       this.#edgesWritten++;
       t.fresh = true;
       return;
     }
-    if (this.#s.insEdge.run(...row).changes > 0) {
+    if (this.#s.insEdge.run(from, type, to, t.rid, inferred, time, idOverride, hash).changes > 0) {
       this.#edgesWritten++;
       t.fresh = true;
     }
@@ -406,7 +450,7 @@ export class BatchWriter {
     const { traceId, spanId } = intent.target;
     // Target span in this batch: its nodes (and their nids) are at hand, no query needed.
     // Its nodes may also have arrived earlier, in which case the database has them all.
-    const inBatch = this.#batchSpanNodes.get(`${traceId}\u0000${spanId}`);
+    const inBatch = this.#batchSpanNodes.get(traceId)?.get(spanId);
     if (inBatch !== undefined && inBatch.length > 0) {
       for (const edge of resolveLink(intent, inBatch)) this.#putEdge(edge);
       if (wasPending || this.#pendingMayExist) this.#s.delPending.run(traceId, spanId, intent.id);

@@ -45,25 +45,35 @@ export class SourceKeys {
    * Resolves `ids` (distinct, none known to the caller) inside a write transaction: ids
    * stored before are passed to `stored`, new ids get fresh keys, are inserted and passed
    * to `created` (not committed yet: the caller must not cache them before the commit).
+   *
+   * `completeUpTo`: the caller's cache holds every id stored so far, whose largest key is
+   * this. If the largest stored key is still that (no other writer added ids), every id
+   * is new and the lookup is skipped.
    */
   intern(
     ids: readonly string[],
     stored: (id: string, src: number) => void,
     created: (id: string, src: number) => void,
+    completeUpTo?: number,
   ): void {
     if (ids.length === 0) return;
-    const fresh: string[] = [];
-    for (let offset = 0; offset < ids.length; ) {
-      const size = CHUNKS.find((c) => c <= ids.length - offset) ?? 1;
-      for (const row of this.#lookupStatement(size).all(...ids.slice(offset, offset + size))) {
-        const k = text(row, 'k');
-        if (row.id === null) fresh.push(k);
-        else stored(k, num(row, 'id'));
+    const maxKey = this.maxKey();
+    let fresh: readonly string[] = ids;
+    if (completeUpTo === undefined || completeUpTo !== maxKey) {
+      const unknown: string[] = [];
+      for (let offset = 0; offset < ids.length; ) {
+        const size = CHUNKS.find((c) => c <= ids.length - offset) ?? 1;
+        for (const row of this.#lookupStatement(size).all(...ids.slice(offset, offset + size))) {
+          const k = text(row, 'k');
+          if (row.id === null) unknown.push(k);
+          else stored(k, num(row, 'id'));
+        }
+        offset += size;
       }
-      offset += size;
+      fresh = unknown;
     }
     if (fresh.length === 0) return;
-    let next = num(this.#maxKey.get() ?? { n: 0 }, 'n') + 1;
+    let next = maxKey + 1;
     for (let offset = 0; offset < fresh.length; ) {
       const size = CHUNKS.find((c) => c <= fresh.length - offset) ?? 1;
       const values: Array<string | number> = [];
@@ -76,6 +86,28 @@ export class SourceKeys {
       offset += size;
     }
     this.#recent += fresh.length;
+  }
+
+  /** The largest key stored in either level (0 when there is none). */
+  maxKey(): number {
+    return num(this.#maxKey.get() ?? { n: 0 }, 'n');
+  }
+
+  /** Every stored (id, key) when there are at most `limit`, else undefined. */
+  loadAll(limit: number): Array<[string, number]> | undefined {
+    const count = num(
+      this.#db
+        .prepare('SELECT (SELECT count(*) FROM sources) + (SELECT count(*) FROM sources_recent) AS n')
+        .get() ?? {
+        n: 0,
+      },
+      'n',
+    );
+    if (count > limit) return undefined;
+    return this.#db
+      .prepare('SELECT source_id, src FROM sources UNION ALL SELECT source_id, src FROM sources_recent')
+      .all()
+      .map((r) => [text(r, 'source_id'), num(r, 'src')]);
   }
 
   /** Merges sources_recent into sources once it holds enough rows (inside the write transaction). */

@@ -43,6 +43,36 @@ describe('SqliteGraphStore specifics', () => {
     await store.close();
   });
 
+  it('keeps one key per source id when another writer added it, and after a reopen', async () => {
+    // A fresh store knows every source id it holds and skips the lookup of ids it has not
+    // cached; a second connection writing the same file must switch that shortcut off.
+    const a = await makeStore();
+    const path = pathOf.get(a)!;
+    const b = await openSqliteGraphStore({ path });
+    const shared = (step: number, n: number) => `kb://shared/${step}-${n}`;
+    const r1 = buildAgentRun({ traceId: traceIdOf('sk-1'), startMs: 1, steps: 2, sourceId: shared });
+    const r2 = buildAgentRun({ traceId: traceIdOf('sk-2'), startMs: 2, steps: 2, sourceId: shared });
+    const r3 = buildAgentRun({ traceId: traceIdOf('sk-3'), startMs: 3, steps: 2, sourceId: shared });
+    await b.writeBatch(r1.batch, 10);
+    await a.writeBatch(r2.batch, 11);
+    await b.close();
+    await a.close();
+    const reopened = await openSqliteGraphStore({ path });
+    await reopened.writeBatch(r3.batch, 12);
+    const page = await reopened.forwardLineage('kb://shared/0-0', { limit: 10 });
+    expect(page.items.map((h) => h.runId).sort()).toEqual([r1.runId, r2.runId, r3.runId].sort());
+    await reopened.close();
+    const raw = openSqlite(path);
+    const rows = raw
+      .prepare(
+        "SELECT source_id, count(*) AS n FROM (SELECT source_id FROM sources UNION ALL SELECT source_id FROM sources_recent) WHERE source_id LIKE 'kb://shared/%' GROUP BY source_id",
+      )
+      .all();
+    raw.close();
+    expect(rows).toHaveLength(r1.sourceIds.filter((s) => s.startsWith('kb://shared/')).length);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+  });
+
   it('recomputing every stored record hash matches, and a tampered record is caught', async () => {
     const store = await makeStore();
     const parent = buildAgentRun({ traceId: traceIdOf('h-p'), startMs: 1 });
@@ -258,7 +288,32 @@ describe('canonicalJson', () => {
       },
     ];
     for (const s of samples) expect(canonicalJson(s)).toBe(canonicalize(s));
-    for (const n of run.batch.nodes) expect(splitNode(n).full).toBe(canonicalize(n));
+    // splitNode has a fixed-shape fast path and a generic one: both must equal RFC 8785 for
+    // the whole node (hashed) and for the node without its column fields (stored).
+    const base = run.batch.nodes.find((n) => n.kind === 'DataSource')!;
+    const { endTimeMs: _end, sha256: _sha, ...bare } = base;
+    const shapes: unknown[] = [
+      ...run.batch.nodes,
+      bare, // no optional fields
+      { ...base, id: 'ds:é\u2028:"x"', runId: 'r\\1' }, // strings needing escapes
+      { ...base, extra: { b: 1, a: [2] } }, // a key NodeBase does not have
+      { ...base, sha256: null }, // a field of an unexpected type
+      { ...base, inferred: 'yes' },
+      { ...base, endTimeMs: undefined },
+    ];
+    for (const n of shapes) {
+      const { full, rest } = splitNode(n as (typeof run.batch.nodes)[number]);
+      const {
+        id: _i,
+        kind: _k,
+        runId: _r,
+        spanId: _s,
+        startTimeMs: _t0,
+        ...stored
+      } = n as Record<string, unknown>;
+      expect(full).toBe(canonicalize(n));
+      expect(rest).toBe(canonicalize(stored));
+    }
     for (const e of run.batch.edges) expect(canonicalEdgeJson(normaliseEdge(e))).toBe(canonicalize(e));
     const { timeMs: _t, ...untimed } = run.batch.edges[0]!;
     expect(canonicalEdgeJson(untimed)).toBe(canonicalize(untimed));

@@ -111,6 +111,12 @@ export class SqliteGraphStore implements GraphStore {
   // Caches of surrogate keys; only committed keys enter them (see writeBatch).
   readonly #ridCache = new Map<string, number>();
   readonly #srcCache = new Map<string, number>();
+  /**
+   * While #srcCache holds every stored source id (a new or small store, and the cache never
+   * reset since): the largest key among them. A cache miss is then a new id, and interning
+   * skips the lookup (SourceKeys.intern checks no other writer added ids meanwhile).
+   */
+  #srcCompleteUpTo: number | undefined;
   readonly #midCache = new Map<string, number>();
   readonly #sources: SourceKeys;
   #closed = false;
@@ -118,9 +124,6 @@ export class SqliteGraphStore implements GraphStore {
   #openRecent: number;
 
   readonly #openMergeThreshold: number;
-  /** Remembers a stored source key in the committed cache (see SourceKeys.intern). */
-  readonly #storedSource = (id: string, src: number): void => this.#remember(this.#srcCache, id, src);
-
   /** @internal use openSqliteGraphStore */
   constructor(
     db: SqlDatabase,
@@ -131,6 +134,15 @@ export class SqliteGraphStore implements GraphStore {
   ) {
     this.#openMergeThreshold = openMergeThreshold;
     this.#sources = new SourceKeys(db, sourceMergeThreshold);
+    const all = this.#sources.loadAll(CACHE_LIMIT / 2);
+    if (all !== undefined) {
+      let max = 0;
+      for (const [id, src] of all) {
+        this.#srcCache.set(id, src);
+        if (src > max) max = src;
+      }
+      this.#srcCompleteUpTo = max;
+    }
     this.#db = db;
     this.#path = path;
     this.#maxWalkDepth = maxWalkDepth;
@@ -182,7 +194,10 @@ export class SqliteGraphStore implements GraphStore {
   #remember(cache: Map<string, number>, key: string, value: number): void {
     // Bounded (a long-running receiver sees millions of runs and sources); a full reset is
     // crude but cheap, and batches mostly touch recent runs and popular sources again.
-    if (cache.size >= CACHE_LIMIT) cache.clear();
+    if (cache.size >= CACHE_LIMIT) {
+      cache.clear();
+      if (cache === this.#srcCache) this.#srcCompleteUpTo = undefined;
+    }
     cache.set(key, value);
   }
 
@@ -233,7 +248,10 @@ export class SqliteGraphStore implements GraphStore {
     });
     // Only now are the new surrogate keys committed and safe to cache.
     for (const [k, v] of localRids) this.#remember(this.#ridCache, k, v);
-    for (const [k, v] of localSrcs) this.#remember(this.#srcCache, k, v);
+    for (const [k, v] of localSrcs) {
+      this.#remember(this.#srcCache, k, v);
+      if (this.#srcCompleteUpTo !== undefined && v > this.#srcCompleteUpTo) this.#srcCompleteUpTo = v;
+    }
     for (const [k, v] of localMids) this.#remember(this.#midCache, k, v);
     return result;
   }
@@ -266,30 +284,45 @@ export class SqliteGraphStore implements GraphStore {
     return this.#existingRid(runId, local);
   }
 
-  /** @internal */
-  srcFor(sourceId: string, local: Map<string, number>): number {
-    const hit = this.#srcCache.get(sourceId) ?? local.get(sourceId);
-    if (hit !== undefined) return hit;
-    this.internSources([sourceId], local);
-    const src = this.#srcCache.get(sourceId) ?? local.get(sourceId);
-    if (src === undefined) throw new Error('source id was interned but has no key');
-    return src;
-  }
-
   /**
-   * @internal Interns, ahead of the node inserts, every source id the batch's DataSources
-   * name: one multi-row lookup and insert per 50 ids not cached (see SourceKeys). Keys are
-   * assigned in first-appearance order; new ones go to `local` until the commit.
+   * @internal Keys of the source ids a batch's DataSources name, in input order, interned
+   * ahead of the node inserts: ids not cached are resolved with one multi-row lookup and
+   * insert per 50 (see SourceKeys). New keys are assigned in first-appearance order and go
+   * to `local` until the commit.
    */
-  internSources(sourceIds: readonly string[], local: Map<string, number>): void {
-    const missing: string[] = [];
-    const seen = new Set<string>();
-    for (const id of sourceIds) {
-      if (seen.has(id) || this.#srcCache.has(id) || local.has(id)) continue;
-      seen.add(id);
-      missing.push(id);
+  srcKeys(sourceIds: readonly string[], local: Map<string, number>): number[] {
+    const keys = new Array<number>(sourceIds.length);
+    // Missing id → positions waiting for its key (an id repeats within a batch).
+    let missing: Map<string, number[]> | undefined;
+    for (let i = 0; i < sourceIds.length; i++) {
+      const id = sourceIds[i] as string;
+      const hit = this.#srcCache.get(id) ?? local.get(id);
+      if (hit !== undefined) {
+        keys[i] = hit;
+        continue;
+      }
+      missing ??= new Map();
+      const waiting = missing.get(id);
+      if (waiting === undefined) missing.set(id, [i]);
+      else waiting.push(i);
     }
-    this.#sources.intern(missing, this.#storedSource, (id, src) => local.set(id, src));
+    if (missing === undefined) return keys;
+    const resolve = (id: string, src: number): void => {
+      for (const i of missing.get(id) ?? []) keys[i] = src;
+    };
+    this.#sources.intern(
+      [...missing.keys()],
+      (id, src) => {
+        this.#remember(this.#srcCache, id, src);
+        resolve(id, src);
+      },
+      (id, src) => {
+        local.set(id, src);
+        resolve(id, src);
+      },
+      this.#srcCompleteUpTo,
+    );
+    return keys;
   }
 
   /** @internal */
