@@ -20,7 +20,8 @@
  *
  * Usage: node --max-semi-space-size=64 --import tsx bench/ingest-bench.ts [--quick] [--verify]
  *          [--spans 200000] [--batch 512] [--path /tmp/x.db] [--synchronous FULL|NORMAL]
- *          [--corpus 100000] [--wal-pages 10000]
+ *          [--corpus 100000] [--wal-pages N] [--page-size 16384]
+ * (`--wal-pages` and `--page-size` default to the store's defaults.)
  * `--quick` ingests 30,000 spans instead of 200,000; `--verify` afterwards recomputes every
  * stored record's hash (verifyRecordHashes, not timed) and reports the mismatches.
  * Prints one JSON object on stdout; progress on stderr.
@@ -48,7 +49,8 @@ const { values } = parseArgs({
     path: { type: 'string' },
     synchronous: { type: 'string', default: 'FULL' },
     corpus: { type: 'string', default: '100000' },
-    'wal-pages': { type: 'string', default: '10000' },
+    'wal-pages': { type: 'string' },
+    'page-size': { type: 'string' },
     'log-spans': { type: 'string' },
     'log-rounds': { type: 'string' },
   },
@@ -56,7 +58,11 @@ const { values } = parseArgs({
 const targetSpans = Number(values.spans ?? (values.quick ? '30000' : '200000'));
 const batchSpans = Number(values.batch);
 const corpus = Number(values.corpus);
-const walPages = Number(values['wal-pages']);
+/** Store options under test: the store's defaults unless overridden. */
+const tuning = {
+  ...(values['wal-pages'] !== undefined ? { walAutocheckpoint: Number(values['wal-pages']) } : {}),
+  ...(values['page-size'] !== undefined ? { pageSize: Number(values['page-size']) } : {}),
+};
 const synchronous = values.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL';
 const dir = values.path ? undefined : mkdtempSync(join(tmpdir(), 'lineage-ingest-'));
 const path = values.path ?? join(dir as string, 'ingest.db');
@@ -351,7 +357,8 @@ function cpuMicrosNow(): number {
 }
 
 async function main(): Promise<void> {
-  const store = await openSqliteGraphStore({ path, synchronous, walAutocheckpoint: walPages });
+  const store = await openSqliteGraphStore({ path, synchronous, ...tuning });
+  const { pageSize, walAutocheckpointPages } = store.pragmas();
   process.stderr.write(
     `ingesting ~${targetSpans} spans into ${path} (driver ${store.driver}, synchronous=${synchronous})\n`,
   );
@@ -406,7 +413,8 @@ async function main(): Promise<void> {
     driver: store.driver,
     node: process.version,
     synchronous,
-    walAutocheckpointPages: walPages,
+    pageSize,
+    walAutocheckpointPages,
     batchSpans,
     batches: stats.batches,
     runs: stats.runs,
@@ -470,7 +478,7 @@ async function ingestWithFinalisation(batches: readonly ReadableSpanLike[][], wi
   const store = await openSqliteGraphStore({
     path: join(d, 'lineage.db'),
     synchronous,
-    walAutocheckpoint: walPages,
+    ...tuning,
   });
   const archive = new FsArchiveStore({ root: join(d, 'archive') });
   const ledger = withLog

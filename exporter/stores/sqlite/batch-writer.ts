@@ -30,9 +30,10 @@ interface RunTouch {
   models?: Map<string, number>;
 }
 
-/** A run's node keys: span id → node id → nid, and the next free nid. */
+/** A run's node keys: span id → node id → nid, the next free nid, and the first this batch allocated. */
 interface RunSlots {
   next: number;
+  readonly firstFresh: number;
   readonly bySpan: Map<string, Map<string, number>>;
 }
 
@@ -82,7 +83,6 @@ export class BatchWriter {
   readonly #edgeRows: RowBuffer;
   readonly #spanRows: RowBuffer;
   readonly #spanIds = new Map<number, Set<string>>();
-  readonly #freshNids = new Set<number>();
   /**
    * Edges written by this batch: from nid → to nid → bitmask of edge type codes. Numeric
    * keys instead of a `${from}|${type}|${to}` string per edge (number→string conversion and
@@ -203,7 +203,6 @@ export class BatchWriter {
         if (nid >= runNidRange(rid)[1])
           throw new Error(`run ${JSON.stringify(node.runId)} exceeds ${NODES_PER_RUN} nodes`);
         spanSlots.set(node.id, nid);
-        this.#freshNids.add(nid);
         const rec = splitNode(node);
         newRows.push([
           nid,
@@ -313,22 +312,33 @@ export class BatchWriter {
     let slots = this.#slots.get(rid);
     if (slots !== undefined) return slots;
     const [lo] = runNidRange(rid);
-    slots = { next: lo, bySpan: new Map() };
+    let next = lo;
+    const bySpan = new Map<string, Map<string, number>>();
     if (!this.#rids.has(runId)) {
       for (const r of this.#s.selRunNodeKeys.all(lo, lo + NODES_PER_RUN)) {
         const nid = num(r, 'nid');
         const spanId = text(r, 'span_id');
-        let ids = slots.bySpan.get(spanId);
+        let ids = bySpan.get(spanId);
         if (ids === undefined) {
           ids = new Map();
-          slots.bySpan.set(spanId, ids);
+          bySpan.set(spanId, ids);
         }
         ids.set(decodeNodeId(text(r, 'id'), runId), nid);
-        if (nid >= slots.next) slots.next = nid + 1;
+        if (nid >= next) next = nid + 1;
       }
     }
+    slots = { next, firstFresh: next, bySpan };
     this.#slots.set(rid, slots);
     return slots;
+  }
+
+  /**
+   * Whether this batch created the node: nids are allocated upwards per run, so the ones
+   * from #runSlots' `firstFresh` on are new (a range check, not a set of large numbers).
+   */
+  #isFresh(nid: number): boolean {
+    const slots = this.#slots.get(Math.floor(nid / NODES_PER_RUN));
+    return slots !== undefined && nid >= slots.firstFresh;
   }
 
   /** Node id → nid of one span of a run (see #runSlots). */
@@ -433,7 +443,7 @@ export class BatchWriter {
     const inferred = edge.inferred ? 1 : 0;
     const time = edge.timeMs ?? null;
     const idOverride = isDefaultEdgeId(edge) ? null : edge.id;
-    if (this.#freshNids.has(from) || this.#freshNids.has(to)) {
+    if (this.#isFresh(from) || this.#isFresh(to)) {
       // An endpoint was created by this batch, so the edge cannot exist yet: buffer it.
       this.#edgeRows.add(from, type, to, t.rid, inferred, time, idOverride, hash);
       this.#edgesWritten++;

@@ -43,6 +43,23 @@ describe('SqliteGraphStore specifics', () => {
     await store.close();
   });
 
+  it('creates new files with 16 KiB pages, keeps the page size of an existing file, refuses odd sizes', async () => {
+    const store = await makeStore();
+    expect(store.pragmas()).toEqual({ pageSize: 16_384, walAutocheckpointPages: 2560 });
+    const path = pathOf.get(store)!;
+    await store.writeBatch(buildAgentRun({ traceId: traceIdOf('ps'), startMs: 1 }).batch, 10);
+    await store.close();
+    const again = await openSqliteGraphStore({ path, pageSize: 4096 });
+    expect(again.pragmas().pageSize).toBe(16_384);
+    await again.close();
+    const small = await openSqliteGraphStore({ path: join(dir, `store-${counter++}.db`), pageSize: 4096 });
+    expect(small.pragmas()).toEqual({ pageSize: 4096, walAutocheckpointPages: 10_240 });
+    await small.close();
+    await expect(openSqliteGraphStore({ path: join(dir, 'odd.db'), pageSize: 5000 })).rejects.toThrow(
+      /pageSize must be a power of two/,
+    );
+  });
+
   it('keeps one key per source id when another writer added it, and after a reopen', async () => {
     // A fresh store knows every source id it holds and skips the lookup of ids it has not
     // cached; a second connection writing the same file must switch that shortcut off.

@@ -49,8 +49,14 @@ export interface SqliteGraphStoreOptions {
    * for the process, not the machine; offered for benchmarks and throwaway stores.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /** WAL pages before an automatic checkpoint (default 10,000 ≈ 40 MB; +30 % ingest vs 1,000). */
+  /** WAL pages before an automatic checkpoint (default: 40 MiB of pages, 2,560 at 16 KiB; +30 % ingest vs 4 MiB). */
   readonly walAutocheckpoint?: number;
+  /**
+   * Page size of a new database file (default 16 KiB; an existing file keeps its own). Larger
+   * pages mean fewer WAL frames, checksums and write calls per commit: with 16 KiB, ingest
+   * was about 8 % cheaper and the file 4 % smaller than with SQLite's 4 KiB default.
+   */
+  readonly pageSize?: number;
   /** Walks deeper than this are cut off (default 256 hops). */
   readonly maxWalkDepth?: number;
   /** Bytes of the database file to memory-map for reads (default 256 MiB; 0 disables). */
@@ -81,6 +87,9 @@ export interface SqliteStoreStats {
 }
 
 const K = NODE_KIND_CODE;
+const DEFAULT_PAGE_SIZE = 16_384;
+const PAGE_SIZES = new Set([512, 1024, 2048, 4096, 8192, 16_384, 32_768, 65_536]);
+const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
 const DEFAULT_PAGE = 100;
 const CACHE_LIMIT = 500_000;
 /** ds_open_recent rows that trigger a merge into ds_open (scanned by forward queries: keep small). */
@@ -778,6 +787,15 @@ export class SqliteGraphStore implements GraphStore {
 
   // ---------------------------------------------------------------- content from logs
 
+  /** Page size and WAL checkpoint interval in effect (they depend on how the file was created). */
+  pragmas(): { readonly pageSize: number; readonly walAutocheckpointPages: number } {
+    this.#assertOpen();
+    return {
+      pageSize: Number(this.#db.pragma('page_size')),
+      walAutocheckpointPages: Number(this.#db.pragma('wal_autocheckpoint')),
+    };
+  }
+
   /** See GraphStore.writeContentEvents. One transaction; durable on resolve. */
   async writeContentEvents(events: readonly ContentEvent[], nowMs: number): Promise<ContentWriteResult> {
     this.#assertOpen();
@@ -858,19 +876,27 @@ function hasCycle(adjacency: ReadonlyMap<number, readonly number[]>): boolean {
 /**
  * Opens (creating if needed) a SQLite lineage store. The driver is loaded here, lazily.
  * Pragmas: WAL; synchronous=FULL by default (see SqliteGraphStoreOptions.synchronous);
- * wal_autocheckpoint 10,000 pages; 64 MB page cache; 256 MiB mmap; busy timeout 5 s.
+ * 16 KiB pages (new files); wal_autocheckpoint 40 MiB; 64 MB page cache; 256 MiB mmap;
+ * busy timeout 5 s.
  */
 export async function openSqliteGraphStore(options: SqliteGraphStoreOptions): Promise<SqliteGraphStore> {
   const db = openSqlite(options.path, options.driver);
   try {
     db.exec('PRAGMA busy_timeout = 5000');
+    // Only takes effect while the file is new (an existing WAL database keeps its page size).
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!PAGE_SIZES.has(pageSize))
+      throw new Error(`pageSize must be a power of two from 512 to 65536, not ${pageSize}`);
+    db.exec(`PRAGMA page_size = ${pageSize}`);
     if (options.path !== ':memory:') {
       const mode = db.pragma('journal_mode = WAL');
       if (String(mode).toLowerCase() !== 'wal')
         throw new Error(`could not enable WAL (journal_mode=${String(mode)})`);
     }
     db.exec(`PRAGMA synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-    db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpoint ?? 10_000))}`);
+    const walPages =
+      options.walAutocheckpoint ?? Math.round(WAL_CHECKPOINT_BYTES / Number(db.pragma('page_size')));
+    db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.floor(walPages))}`);
     db.exec(`PRAGMA cache_size = -${Math.max(1024, Math.floor((options.cacheBytes ?? 67_108_864) / 1024))}`);
     // Reads through a memory map skip a pread per page miss (queries walk pages of many runs).
     db.exec(`PRAGMA mmap_size = ${Math.max(0, Math.floor(options.mmapBytes ?? 268_435_456))}`);
