@@ -414,7 +414,8 @@ export class BatchWriter {
     return undefined;
   }
 
-  #putEdge(edge: LineageEdge): void {
+  /** `defaultId`: the caller knows the id is `{type}:{from}>{to}` (resolveLink builds them so). */
+  #putEdge(edge: LineageEdge, defaultId = false): void {
     const type = EDGE_TYPE_CODE[edge.type];
     if (type === undefined) throw new Error(`unknown edge type ${JSON.stringify(edge.type)}`);
     const from = this.#nidOf(edge.from, edge.runId);
@@ -439,10 +440,11 @@ export class BatchWriter {
     targets.set(to, types | (1 << type));
     const t = this.#touch(edge.runId, edge.timeMs ?? this.#nowMs);
     // canonicalEdgeJson reads exactly the stored fields, so extra fields of `edge` are ignored.
-    const hash = recordSha256(canonicalEdgeJson(edge));
+    const isDefault = defaultId || isDefaultEdgeId(edge);
+    const hash = recordSha256(canonicalEdgeJson(edge, isDefault));
     const inferred = edge.inferred ? 1 : 0;
     const time = edge.timeMs ?? null;
-    const idOverride = isDefaultEdgeId(edge) ? null : edge.id;
+    const idOverride = isDefault ? null : edge.id;
     if (this.#isFresh(from) || this.#isFresh(to)) {
       // An endpoint was created by this batch, so the edge cannot exist yet: buffer it.
       this.#edgeRows.add(from, type, to, t.rid, inferred, time, idOverride, hash);
@@ -462,7 +464,7 @@ export class BatchWriter {
     // Its nodes may also have arrived earlier, in which case the database has them all.
     const inBatch = this.#batchSpanNodes.get(traceId)?.get(spanId);
     if (inBatch !== undefined && inBatch.length > 0) {
-      for (const edge of resolveLink(intent, inBatch)) this.#putEdge(edge);
+      for (const edge of resolveLink(intent, inBatch)) this.#putEdge(edge, true);
       if (wasPending || this.#pendingMayExist) this.#s.delPending.run(traceId, spanId, intent.id);
       return;
     }
@@ -481,7 +483,7 @@ export class BatchWriter {
       this.#nids.set(node.id, num(r, 'nid'));
       targets.push(node);
     }
-    for (const edge of resolveLink(intent, targets)) this.#putEdge(edge);
+    for (const edge of resolveLink(intent, targets)) this.#putEdge(edge, true);
     if (wasPending || this.#pendingMayExist) this.#s.delPending.run(traceId, spanId, intent.id);
   }
 }

@@ -36,9 +36,15 @@ export function normaliseEdge(edge: LineageEdge): LineageEdge {
  * Canonical JSON of a normalised edge, written out directly: its keys are fixed, so
  * their sorted order is too (from, id, inferred, runId, timeMs, to, type).
  */
-export function canonicalEdgeJson(edge: LineageEdge): string {
+export function canonicalEdgeJson(edge: LineageEdge, defaultId = false): string {
   const time = edge.timeMs === undefined ? '' : `,"timeMs":${edgeTimeText.of(edge.timeMs)}`;
-  return `{"from":${jsonString(edge.from)},"id":${jsonString(edge.id)},"inferred":${edge.inferred ? 'true' : 'false'},"runId":${jsonString(edge.runId)}${time},"to":${jsonString(edge.to)},"type":${jsonString(edge.type)}}`;
+  const from = jsonString(edge.from);
+  const to = jsonString(edge.to);
+  const type = jsonString(edge.type);
+  // A default id is `{type}:{from}>{to}`: JSON escapes each code unit on its own and the
+  // separators pair with nothing, so its JSON is built from the parts' without scanning it.
+  const id = defaultId ? `${type.slice(0, -1)}:${from.slice(1, -1)}>${to.slice(1)}` : jsonString(edge.id);
+  return `{"from":${from},"id":${id},"inferred":${edge.inferred ? 'true' : 'false'},"runId":${jsonString(edge.runId)}${time},"to":${to},"type":${type}}`;
 }
 
 /** Node fields the store keeps in columns rather than in the stored JSON. */

@@ -332,6 +332,12 @@ describe('canonicalJson', () => {
       expect(rest).toBe(canonicalize(stored));
     }
     for (const e of run.batch.edges) expect(canonicalEdgeJson(normaliseEdge(e))).toBe(canonicalize(e));
+    // With a default id (`{type}:{from}>{to}`) the id's JSON is built from its parts'.
+    const odd = { from: 'mi:é"\\\u0001:😀', to: 'ds:\u2028<>:x', type: 'RETRIEVED_FROM' as const };
+    for (const e of [...run.batch.edges, { ...run.batch.edges[0]!, ...odd }]) {
+      const withDefaultId = { ...normaliseEdge(e), id: `${e.type}:${e.from}>${e.to}` };
+      expect(canonicalEdgeJson(withDefaultId, true)).toBe(canonicalize(withDefaultId));
+    }
     const { timeMs: _t, ...untimed } = run.batch.edges[0]!;
     expect(canonicalEdgeJson(untimed)).toBe(canonicalize(untimed));
     expect(() => canonicalJson({ x: Number.NaN })).toThrow();
