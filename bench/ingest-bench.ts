@@ -22,7 +22,8 @@
  *          [--spans 200000] [--batch 512] [--path /tmp/x.db] [--synchronous FULL|NORMAL]
  *          [--corpus 100000] [--wal-pages N] [--page-size 16384]
  * (`--wal-pages` and `--page-size` default to the store's defaults.)
- * `--quick` ingests 30,000 spans instead of 200,000; `--verify` afterwards recomputes every
+ * `--rounds N` (default 3, 1 with `--quick`) repeats the ingest into a new file each time and
+ * reports medians. `--quick` ingests 30,000 spans instead of 200,000; `--verify` afterwards recomputes every
  * stored record's hash (verifyRecordHashes, not timed) and reports the mismatches.
  * Prints one JSON object on stdout; progress on stderr.
  */
@@ -43,6 +44,7 @@ import { seededRandom } from '../exporter/stores/test-support/lineage-fixtures.j
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
     verify: { type: 'boolean', default: false },
     spans: { type: 'string' },
     batch: { type: 'string', default: '512' },
@@ -57,6 +59,7 @@ const { values } = parseArgs({
 });
 const targetSpans = Number(values.spans ?? (values.quick ? '30000' : '200000'));
 const batchSpans = Number(values.batch);
+const rounds = Math.max(1, Number(values.rounds ?? (values.quick ? '1' : '3')));
 const corpus = Number(values.corpus);
 /** Store options under test: the store's defaults unless overridden. */
 const tuning = {
@@ -67,7 +70,8 @@ const synchronous = values.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL';
 const dir = values.path ? undefined : mkdtempSync(join(tmpdir(), 'lineage-ingest-'));
 const path = values.path ?? join(dir as string, 'ingest.db');
 
-const rnd = seededRandom(42);
+/** Reseeded per round, so every round ingests exactly the same spans. */
+let rnd = seededRandom(42);
 const T0_MS = Date.UTC(2026, 0, 1);
 
 function sha(text: string): string {
@@ -356,11 +360,14 @@ function cpuMicrosNow(): number {
   return c.user + c.system;
 }
 
-async function main(): Promise<void> {
-  const store = await openSqliteGraphStore({ path, synchronous, ...tuning });
+/** One round: ingest the whole workload into a new store file and measure each phase. */
+async function ingestRound(round: number) {
+  rnd = seededRandom(42);
+  const roundPath = rounds === 1 ? path : `${path}.${round}`;
+  const store = await openSqliteGraphStore({ path: roundPath, synchronous, ...tuning });
   const { pageSize, walAutocheckpointPages } = store.pragmas();
   process.stderr.write(
-    `ingesting ~${targetSpans} spans into ${path} (driver ${store.driver}, synchronous=${synchronous})\n`,
+    `round ${round + 1}/${rounds}: ingesting ~${targetSpans} spans into ${roundPath} (driver ${store.driver}, synchronous=${synchronous})\n`,
   );
   const stats: BuildStats = { spans: 0, runs: 0, batches: 0 };
   const wall = { normalise: 0, map: 0, store: 0 };
@@ -401,21 +408,18 @@ async function main(): Promise<void> {
   // Not timed: recompute every stored record's canonical form and SHA-256 (integrity check).
   const verify = values.verify ? store.verifyRecordHashes() : undefined;
   await store.close();
+  for (const suffix of ['', '-wal', '-shm'])
+    if (roundPath !== path) rmSync(`${roundPath}${suffix}`, { force: true });
   const spans = stats.spans;
   const rate = (ms: number) => Math.round(spans / (ms / 1000));
   const wallMapStore = wall.map + wall.store;
   const wallAll = wallMapStore + wall.normalise;
   const cpuMapStore = (cpu.map + cpu.store) / 1000;
   const cpuAll = cpuMapStore + cpu.normalise / 1000;
-  const result = {
-    bench: 'ingest',
-    path: 'readableSpansToViews → mapSpans → SqliteGraphStore.writeBatch (one transaction per batch)',
+  return {
     driver: store.driver,
-    node: process.version,
-    synchronous,
     pageSize,
     walAutocheckpointPages,
-    batchSpans,
     batches: stats.batches,
     runs: stats.runs,
     spans,
@@ -423,8 +427,6 @@ async function main(): Promise<void> {
     nodes,
     storedNodes: size.nodes,
     edges: size.edges,
-    // Headline figures: wall-clock spans/s, and spans per CPU-second of this process
-    // (user + system), steadier than wall time on a shared 2-core machine.
     mapStore: {
       seconds: Number((wallMapStore / 1000).toFixed(3)),
       spansPerSecond: rate(wallMapStore),
@@ -459,6 +461,42 @@ async function main(): Promise<void> {
       : {}),
     fileBytes: size.fileBytes,
     bytesPerSpan: Math.round(size.fileBytes / spans),
+  };
+}
+
+async function main(): Promise<void> {
+  const results: Array<Awaited<ReturnType<typeof ingestRound>>> = [];
+  for (let round = 0; round < rounds; round++) results.push(await ingestRound(round));
+  // The round with the median map + store throughput stands for the run; every round's
+  // headline figures are listed too (this shared machine is noisy, one pass can be off by 15 %).
+  const byRate = [...results].sort((a, b) => a.mapStore.spansPerSecond - b.mapStore.spansPerSecond);
+  const representative = byRate[byRate.length >> 1] as (typeof results)[number];
+  const headline = (pick: (r: (typeof results)[number]) => number) => Math.round(median(results.map(pick)));
+  const result = {
+    bench: 'ingest',
+    path: 'readableSpansToViews → mapSpans → SqliteGraphStore.writeBatch (one transaction per batch)',
+    node: process.version,
+    synchronous,
+    batchSpans,
+    rounds,
+    ...representative,
+    // Headline figures, medians over the rounds: wall-clock spans/s, and spans per
+    // CPU-second of this process (user + system), steadier than wall time here.
+    mapStore: {
+      ...representative.mapStore,
+      spansPerSecond: headline((r) => r.mapStore.spansPerSecond),
+      spansPerCpuSecond: headline((r) => r.mapStore.spansPerCpuSecond),
+    },
+    normaliseMapStore: {
+      ...representative.normaliseMapStore,
+      spansPerSecond: headline((r) => r.normaliseMapStore.spansPerSecond),
+      spansPerCpuSecond: headline((r) => r.normaliseMapStore.spansPerCpuSecond),
+    },
+    roundsMapStore: results.map((r) => ({
+      spansPerSecond: r.mapStore.spansPerSecond,
+      spansPerCpuSecond: r.mapStore.spansPerCpuSecond,
+    })),
+    target: { mapStoreSpansPerSecond: 20_000, met: headline((r) => r.mapStore.spansPerSecond) >= 20_000 },
     // 2 shared cores: a load above 1 means other processes competed for them during the run.
     loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
   };
