@@ -14,17 +14,29 @@ import { type Dict, dict, num, str } from './types.js';
  * hashed by the SDK's rules; `max_completion_tokens` wins over the deprecated `max_tokens`.
  */
 export function chatRequest(params: Dict): InvocationRequest {
-  const attributes: Attributes = {};
+  // Created only when needed: most calls set none of these.
+  let attributes: Attributes | undefined;
   const n = num(params.n);
-  if (n !== undefined && n !== 1 && Number.isSafeInteger(n)) attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
-  const stop = params.stop;
-  if (typeof stop === 'string') attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
-  else if (Array.isArray(stop)) {
-    const kept = stop.filter((s): s is string => typeof s === 'string');
-    if (kept.length > 0) attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = kept;
+  if (n !== undefined && n !== 1 && Number.isSafeInteger(n)) {
+    attributes = {};
+    attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = n;
   }
-  const format = str(dict(params.response_format)?.type);
-  if (format !== undefined) attributes[ATTR_GEN_AI_OUTPUT_TYPE] = format === 'text' ? 'text' : 'json';
+  const stop = params.stop;
+  const stopSequences =
+    typeof stop === 'string'
+      ? [stop]
+      : Array.isArray(stop)
+        ? stop.filter((s): s is string => typeof s === 'string')
+        : [];
+  if (stopSequences.length > 0) {
+    attributes ??= {};
+    attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stopSequences;
+  }
+  const format = params.response_format === undefined ? undefined : str(dict(params.response_format)?.type);
+  if (format !== undefined) {
+    attributes ??= {};
+    attributes[ATTR_GEN_AI_OUTPUT_TYPE] = format === 'text' ? 'text' : 'json';
+  }
   const messages = params.messages;
   return {
     request: {
@@ -82,14 +94,25 @@ export function chatResponse(result: unknown): InvocationResponse | undefined {
   if (r === undefined || !Array.isArray(r.choices)) return undefined;
   const finishReasons: string[] = [];
   const toolCallIds: string[] = [];
-  const messages: AssistantMessage[] = [];
-  for (const choice of r.choices) {
-    const c = dict(choice);
-    const reason = str(c?.finish_reason);
+  let output: unknown;
+  const only = r.choices.length === 1 ? dict(r.choices[0]) : undefined;
+  const text = plainText(dict(only?.message));
+  if (text !== undefined) {
+    // The usual answer, one choice of plain text: its output is that text (see chatOutput).
+    const reason = str(only?.finish_reason);
     if (reason !== undefined) finishReasons.push(reason);
-    const message = normaliseMessage(dict(c?.message));
-    messages.push(message);
-    for (const call of message.tool_calls ?? []) if (call.id !== undefined) toolCallIds.push(call.id);
+    output = text;
+  } else {
+    const messages: AssistantMessage[] = [];
+    for (const choice of r.choices) {
+      const c = dict(choice);
+      const reason = str(c?.finish_reason);
+      if (reason !== undefined) finishReasons.push(reason);
+      const message = normaliseMessage(dict(c?.message));
+      messages.push(message);
+      for (const call of message.tool_calls ?? []) if (call.id !== undefined) toolCallIds.push(call.id);
+    }
+    output = chatOutput(messages);
   }
   const usage = dict(r.usage);
   const info: ModelResponseInfo = {
@@ -99,9 +122,20 @@ export function chatResponse(result: unknown): InvocationResponse | undefined {
     toolCallIds,
     inputTokens: num(usage?.prompt_tokens),
     outputTokens: num(usage?.completion_tokens),
-    output: chatOutput(messages),
+    output,
   };
   return { info, tracked: true };
+}
+
+/**
+ * The content of a message that {@link chatOutput} hashes as plain text once normalised:
+ * non-empty string content and no tool calls. Undefined otherwise.
+ */
+function plainText(message: Dict | undefined): string | undefined {
+  const content = message?.content;
+  if (typeof content !== 'string' || content.length === 0) return undefined;
+  const calls = message?.tool_calls;
+  return Array.isArray(calls) && calls.length > 0 ? undefined : content;
 }
 
 function normaliseMessage(message: Dict | undefined): AssistantMessage {

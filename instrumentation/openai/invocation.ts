@@ -10,21 +10,15 @@ import {
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
-  ATTR_GEN_AI_RESPONSE_ID,
-  ATTR_GEN_AI_RESPONSE_MODEL,
-  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-  ATTR_LINEAGE_MODEL_PINNED,
-  ATTR_LINEAGE_MODEL_VERSION,
   ATTR_LINEAGE_OUTPUT_SHA256,
   ATTR_LINEAGE_RESPONSE_TIME_TO_FIRST_TOKEN_MS,
   EVENT_LINEAGE_FIRST_TOKEN,
 } from '../../semconv/index.js';
-import { AttributeBuilder } from '../../src/attributes.js';
+import { AttributeBuilder, truncate } from '../../src/attributes.js';
 import { getConfig, type LineageConfig } from '../../src/config.js';
 import { prepareContent, truncateUtf8 } from '../../src/content.js';
 import { RecordedHandle } from '../../src/handles.js';
+import { sha256Content } from '../../src/hashing/sha256.js';
 import { inferConsumedLinks } from '../../src/inference.js';
 import type { MessageScan } from '../../src/message-scan.js';
 import {
@@ -32,12 +26,12 @@ import {
   type ModelInvocationRequest,
   requestDescription,
 } from '../../src/model-invocation.js';
-import { isPinnedModelName } from '../../src/model-pinning.js';
 import type { ModelResponseInfo } from '../../src/model-response.js';
 import { reportDrop, reportFailure } from '../../src/report.js';
 import { getRunState, type RunState } from '../../src/run-state.js';
 import { markError } from '../../src/traced-call.js';
 import { ATTR_ERROR_TYPE, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES } from './attributes.js';
+import { responseAttributes } from './response-attributes.js';
 
 /** What one API's request mapper tells the invocation about a call. */
 export interface InvocationRequest {
@@ -74,12 +68,14 @@ export class OpenAiInvocation {
   readonly ctx: Context;
   private readonly config: LineageConfig;
   private readonly run: RunState | undefined;
-  private readonly startedAt = performance.now();
+  /** When the call started, for the time to first token; only streamed calls need it. */
+  private readonly startedAt: number;
   private firstTokenSeen = false;
   private ended = false;
 
   /**
    * @param server `server.address` / `server.port` of the client (shared, never mutated).
+   * @param streamed whether the call streams its answer (only then is the start time needed).
    */
   constructor(
     tracer: Tracer,
@@ -87,7 +83,9 @@ export class OpenAiInvocation {
     server: Attributes,
     parent: Context,
     private readonly captureContent: boolean,
+    streamed: boolean,
   ) {
+    this.startedAt = streamed ? performance.now() : 0;
     this.config = getConfig();
     this.run = getRunState(parent);
     // Hashing is most of the cost, so it waits until the sampler has spoken: the span starts
@@ -165,27 +163,17 @@ export class OpenAiInvocation {
   private record({ info, tracked, extra }: InvocationResponse): void {
     // Unsampled and outside a run, nothing would ever read the response attributes or hashes.
     if (this.run === undefined && !this.span.isRecording()) return;
-    const b = new AttributeBuilder(this.config.maxAttributeLength)
-      .string(ATTR_GEN_AI_RESPONSE_MODEL, info.model)
-      .string(ATTR_GEN_AI_RESPONSE_ID, info.id)
-      .strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, info.finishReasons)
-      .int(ATTR_GEN_AI_USAGE_INPUT_TOKENS, info.inputTokens)
-      .int(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, info.outputTokens);
-    // The answering model names the exact version; the request may have used an alias.
-    const version = info.modelVersion ?? info.model;
-    if (typeof version === 'string' && version.length > 0) {
-      b.string(ATTR_LINEAGE_MODEL_VERSION, version).set(
-        ATTR_LINEAGE_MODEL_PINNED,
-        isPinnedModelName(version),
-      );
-    }
-    if (extra !== undefined) Object.assign(b.attributes, extra);
+    const attributes = responseAttributes(info, this.config.maxAttributeLength);
+    if (extra !== undefined) Object.assign(attributes, extra);
     const output = info.output === undefined ? undefined : this.outputDigest(info.output);
-    b.set(ATTR_LINEAGE_OUTPUT_SHA256, output?.sha256);
+    attributes[ATTR_LINEAGE_OUTPUT_SHA256] = output?.sha256;
     if (this.captureContent && info.output !== undefined && !(info.output instanceof Uint8Array)) {
-      b.string(ATTR_GEN_AI_OUTPUT_MESSAGES, this.captured(info.output));
+      const captured = this.captured(info.output);
+      if (captured !== undefined && captured.length > 0) {
+        attributes[ATTR_GEN_AI_OUTPUT_MESSAGES] = truncate(captured, this.config.maxAttributeLength);
+      }
     }
-    this.span.setAttributes(b.attributes);
+    this.span.setAttributes(attributes);
     if (!tracked || this.run === undefined) return;
     const handle = new RecordedHandle('model_invocation', this.span.spanContext(), output?.sha256);
     // Only an invocation that answered becomes the default contributor of a final output.
@@ -195,9 +183,11 @@ export class OpenAiInvocation {
     this.run.track({ handle, text: output.text, toolCallIds });
   }
 
-  private outputDigest(output: unknown) {
+  private outputDigest(output: unknown): OutputDigest | undefined {
     try {
-      return prepareContent(output, this.config.maxContentBytes);
+      if (this.run !== undefined) return prepareContent(output, this.config.maxContentBytes);
+      // Outside a run nothing tracks the answer: only its hash is read, so skip measuring it.
+      return { sha256: sha256Content(output), text: undefined };
     } catch (error) {
       reportDrop('openai instrumentation', `output hash omitted: ${(error as Error).message}`);
       return undefined;
@@ -214,6 +204,12 @@ export class OpenAiInvocation {
       return undefined;
     }
   }
+}
+
+/** What the output hash step yields: the hash, and the text a run tracks. */
+interface OutputDigest {
+  readonly sha256: string;
+  readonly text: string | undefined;
 }
 
 /** `error.type`: the error's class name (`BadRequestError`, `APIConnectionError`, ...). */

@@ -42,7 +42,8 @@ export function patchCreate(api: OpenAiApi, original: CreateMethod, host: PatchH
     if (call === undefined) return original.apply(this, args);
     let result: unknown;
     try {
-      result = context.with(call.ctx, original, this, ...args);
+      // Reflect.apply as the callback: `with(ctx, original, this)` would bind a new function per call.
+      result = context.with(call.ctx, Reflect.apply, undefined, original, this, args);
     } catch (error) {
       call.fail(error);
       throw error;
@@ -98,7 +99,7 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
     parent: Context,
     captureContent: boolean,
   ) {
-    super(tracer, request, server, parent, captureContent);
+    super(tracer, request, server, parent, captureContent, streamed);
   }
 
   /** The parsed value the caller receives: a response, or a `Stream` for stream requests. */

@@ -30,6 +30,16 @@ export function sha256Json(value: unknown): string {
 }
 
 /**
+ * The `sha256` of {@link digestContent}, without measuring the content: for callers that
+ * need only the hash.
+ * @throws {CanonicalJsonError} when structured content has no JSON form.
+ */
+export function sha256Content(content: unknown): string {
+  if (typeof content === 'string') return sha256Text(content);
+  return content instanceof Uint8Array ? sha256Bytes(content) : sha256Json(content);
+}
+
+/**
  * Digest of any content the SDK hashes: text as UTF-8, bytes as-is, anything else as
  * canonical JSON.
  * @throws {CanonicalJsonError} when structured content has no JSON form.
