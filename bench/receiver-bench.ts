@@ -23,7 +23,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -425,6 +425,29 @@ function procMemoryKb(pid: number): { rss: number; hwm: number } {
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }
 
+/** The built CLI exists and is newer than every source file it is built from. */
+function assertBuiltCli(): void {
+  const main = join(REPO_ROOT, 'dist', 'service', 'cli', 'main.js');
+  if (!existsSync(main)) {
+    throw new Error('dist/ is missing: run `npm run build` (npm ci does it) before bench:receiver');
+  }
+  const stale = newerSource(statSync(main).mtimeMs);
+  if (stale !== undefined) {
+    throw new Error(`dist/ is older than ${stale}: run \`npm run build\` first, or this measures old code`);
+  }
+}
+
+/** A source file of the built packages changed after `builtMs`, if any (the first found). */
+function newerSource(builtMs: number): string | undefined {
+  for (const dir of ['src', 'semconv', 'exporter', 'service', 'instrumentation']) {
+    for (const entry of readdirSync(join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!entry.endsWith('.ts') || entry.endsWith('.test.ts')) continue;
+      if (statSync(join(REPO_ROOT, dir, entry)).mtimeMs > builtMs) return join(dir, entry);
+    }
+  }
+  return undefined;
+}
+
 /**
  * `agent-lineage serve` as a child process; resolves with its OTLP/HTTP port. It runs the
  * built CLI (bin/agent-lineage.js → dist/, built by `npm ci`), as users run it: running the
@@ -434,9 +457,6 @@ async function spawnServe(
   dataDir: string,
   authFile: string,
 ): Promise<{ child: ChildProcess; httpPort: number }> {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'service', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm ci does it) before bench:receiver');
-  }
   const child = spawn(
     process.execPath,
     [
@@ -485,7 +505,11 @@ async function runEndToEnd(payloads: readonly PayloadTemplate[]) {
   );
   const dataDir = join(dir, 'data');
   const decodeChild = await forkBenchChild(['--max-semi-space-size=64'], payloads);
-  const { child, httpPort } = await spawnServe(dataDir, authFile);
+  const served = await spawnServe(dataDir, authFile).catch(async (error: unknown) => {
+    await decodeChild.stop();
+    throw error;
+  });
+  const { child, httpPort } = served;
   try {
     const pid = child.pid!;
     const idle = procMemoryKb(pid);
@@ -537,6 +561,7 @@ async function runEndToEnd(payloads: readonly PayloadTemplate[]) {
 }
 
 async function main(): Promise<void> {
+  assertBuiltCli();
   const payloads = Array.from({ length: DISTINCT_PAYLOADS }, encodePayload);
   const endToEnd = await runEndToEnd(payloads);
   const receiverOnly = [];
