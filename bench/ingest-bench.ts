@@ -23,7 +23,8 @@
  *          [--corpus 100000] [--wal-pages N] [--page-size 16384]
  * (`--wal-pages` and `--page-size` default to the store's defaults.)
  * `--rounds N` (default 3, 1 with `--quick`) repeats the ingest into a new file each time and
- * reports medians. `--quick` ingests 30,000 spans instead of 200,000; `--verify` afterwards recomputes every
+ * reports medians, after an untimed warm-up of `--warm-up N` spans (default 20,000; 0 with
+ * `--quick`) into a throwaway store. `--quick` ingests 30,000 spans instead of 200,000; `--verify` afterwards recomputes every
  * stored record's hash (verifyRecordHashes, not timed) and reports the mismatches.
  * Prints one JSON object on stdout; progress on stderr.
  */
@@ -45,6 +46,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
+    'warm-up': { type: 'string' },
     verify: { type: 'boolean', default: false },
     spans: { type: 'string' },
     batch: { type: 'string', default: '512' },
@@ -60,6 +62,7 @@ const { values } = parseArgs({
 const targetSpans = Number(values.spans ?? (values.quick ? '30000' : '200000'));
 const batchSpans = Number(values.batch);
 const rounds = Math.max(1, Number(values.rounds ?? (values.quick ? '1' : '3')));
+const warmUpSpans = Math.max(0, Number(values['warm-up'] ?? (values.quick ? '0' : '20000')));
 const corpus = Number(values.corpus);
 /** Store options under test: the store's defaults unless overridden. */
 const tuning = {
@@ -464,7 +467,29 @@ async function ingestRound(round: number) {
   };
 }
 
+/**
+ * Untimed: the same path over `spans` spans into a throwaway store, so the rounds measure
+ * the steady state of a long-running receiver rather than V8 compiling the hot functions
+ * (about a tenth of the first pass's CPU; the other benches warm up likewise).
+ */
+async function warmUp(spans: number): Promise<void> {
+  if (spans <= 0) return;
+  rnd = seededRandom(7);
+  const warmPath = `${path}.warm-up`;
+  const store = await openSqliteGraphStore({ path: warmPath, synchronous, ...tuning });
+  for (const batch of generateBatches({ spans: 0, runs: 0, batches: 0 }, spans)) {
+    await store.writeBatch(
+      mapSpans(readableSpansToViews(batch).views, { captureContent: false }),
+      Date.now(),
+    );
+  }
+  await store.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${warmPath}${suffix}`, { force: true });
+}
+
 async function main(): Promise<void> {
+  process.stderr.write(`warm-up: ${warmUpSpans} spans into a throwaway store\n`);
+  await warmUp(warmUpSpans);
   const results: Array<Awaited<ReturnType<typeof ingestRound>>> = [];
   for (let round = 0; round < rounds; round++) results.push(await ingestRound(round));
   // The round with the median map + store throughput stands for the run; every round's
@@ -479,6 +504,7 @@ async function main(): Promise<void> {
     synchronous,
     batchSpans,
     rounds,
+    warmUpSpans,
     ...representative,
     // Headline figures, medians over the rounds: wall-clock spans/s, and spans per
     // CPU-second of this process (user + system), steadier than wall time here.
