@@ -33,6 +33,27 @@ const mi = node(`mi:${R}:t`, 'ModelInvocation', { props: { outputSha256: 'o1' } 
 const art = node(`art:${R}:t`, 'IntermediateArtifact', { sha256: 'o1' });
 
 describe('resolveLink', () => {
+  it('gives every edge the default id {type}:{from}>{to} (the SQLite store relies on it)', () => {
+    const fo = node(`out:${R}:t`, 'FinalOutput', { sha256: 'f1' });
+    const kinds: LinkIntent['linkType'][] = [
+      'consumed',
+      'contributed_to',
+      'spawned_by',
+      'supersedes',
+      'triggered_by',
+    ];
+    let edges = 0;
+    for (const linkType of kinds) {
+      for (const from of [`mi:${R}:m`, `out:${R}:o`, `run:${'b'.repeat(32)}`]) {
+        for (const e of resolveLink(intent(linkType, from), [rag, tool, mi, art, fo])) {
+          expect(e.id).toBe(edgeId(e.type, e.from, e.to));
+          edges++;
+        }
+      }
+    }
+    expect(edges).toBeGreaterThan(10);
+  });
+
   it('turns consumed links from a model invocation into RETRIEVED_FROM / CONSUMED_BY', () => {
     expect(summary(intent('consumed', `mi:${R}:m`), [rag])).toEqual([`RETRIEVED_FROM mi:${R}:m ${rag.id}`]);
     expect(summary(intent('consumed', `mi:${R}:m`), [tool])).toEqual([`CONSUMED_BY ${tool.id} mi:${R}:m`]);

@@ -179,7 +179,7 @@ export class BatchWriter {
 
     // New node rows, inserted in nid order below.
     const newRows: Array<[number, ...SqlValue[]]> = [];
-    // Nodes of one span are contiguous in a batch: reuse the last span's maps.
+    // Consecutive nodes often share a span (a retrieval's DataSources): reuse its maps then.
     let spanNodes: LineageNode[] = [];
     let spanSlots: Map<string, number> | undefined;
     let lastRun = '';
@@ -414,7 +414,10 @@ export class BatchWriter {
     return undefined;
   }
 
-  /** `defaultId`: the caller knows the id is `{type}:{from}>{to}` (resolveLink builds them so). */
+  /**
+   * `defaultId`: the caller knows the id is `{type}:{from}>{to}` (resolveLink builds every
+   * edge so; resolve-link.test.ts holds it to that).
+   */
   #putEdge(edge: LineageEdge, defaultId = false): void {
     const type = EDGE_TYPE_CODE[edge.type];
     if (type === undefined) throw new Error(`unknown edge type ${JSON.stringify(edge.type)}`);
