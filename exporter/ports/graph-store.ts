@@ -71,6 +71,19 @@ export interface CompletenessReport {
   readonly cycles: readonly string[];
 }
 
+/** A completeness report without findings: what a complete selection of `runs` runs yields. */
+export function completeReport(runs: number): CompletenessReport {
+  return {
+    runs,
+    runsWithoutFinalOutput: [],
+    runsWithoutModelInvocation: [],
+    retrievalsWithoutDataSource: [],
+    orphanNodes: [],
+    danglingLinks: [],
+    cycles: [],
+  };
+}
+
 /** Result of writing one batch. */
 export interface WriteResult {
   readonly nodesWritten: number;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LineageEdge, LineageNode, MappedBatch } from '../model/lineage-record.js';
 import type { GraphStore, OutputHit, RunFinalisation, RunGraph } from '../ports/graph-store.js';
+import { completeReport } from '../ports/graph-store.js';
 import {
   type BuiltRun,
   buildAgentRun,
@@ -544,15 +545,7 @@ export function describeGraphStoreContract(
         expect(all.danglingLinks).toEqual([dangling.id]);
         expect(all.cycles).toEqual([]);
         const one = await store.completeness({ runIds: [good.runId] });
-        expect(one).toEqual({
-          runs: 1,
-          runsWithoutFinalOutput: [],
-          runsWithoutModelInvocation: [],
-          retrievalsWithoutDataSource: [],
-          orphanNodes: [],
-          danglingLinks: [],
-          cycles: [],
-        });
+        expect(one).toEqual(completeReport(1));
         const sampled = await store.completeness({ sampleLimit: 0 });
         expect(sampled.runs).toBe(6);
         expect(sampled.runsWithoutFinalOutput).toEqual([]);

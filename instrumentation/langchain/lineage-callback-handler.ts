@@ -259,6 +259,7 @@ export class LineageCallbackHandler extends BaseCallbackHandler {
 
   /** Ends the span (after final counts) and releases a lineage run the tracer started. */
   #end(run: OpenRun): void {
+    safely('framework call', () => run.closeModelCall?.());
     safely('source counts', () => run.recorder?.finish());
     safely('span end', () => run.span.end());
     if (run.kind === 'run') safely('run state', () => run.runState?.end());

@@ -6,6 +6,7 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_LINEAGE_INPUT_SHA256,
   ATTR_LINEAGE_MODEL_PINNED,
   ATTR_LINEAGE_MODEL_VERSION,
   ATTR_LINEAGE_OUTPUT_SHA256,
@@ -14,6 +15,7 @@ import {
 } from '../../semconv/index.js';
 import { AttributeBuilder } from '../../src/attributes.js';
 import { prepareContent } from '../../src/content.js';
+import { openFrameworkModelCall } from '../../src/framework-model-calls.js';
 import { RecordedHandle } from '../../src/handles.js';
 import { inferConsumedLinks } from '../../src/inference.js';
 import { scanMessages } from '../../src/message-scan.js';
@@ -88,12 +90,20 @@ export function startModelSpan(start: ModelStart, parent: SpanParent, deps: Span
     { kind: SpanKind.CLIENT, attributes, links },
     parent.ctx,
   );
+  // The provider request underneath (e.g. ChatOpenAI's client call) is this invocation, not
+  // another one: our OpenAI instrumentation leaves a request with this input hash to this span.
+  const input = attributes[ATTR_LINEAGE_INPUT_SHA256];
+  const closeModelCall =
+    span.isRecording() && typeof input === 'string'
+      ? openFrameworkModelCall(start.operation, input)
+      : undefined;
   return {
     kind: 'model',
     span,
     ctx: trace.setSpan(parent.ctx, span),
     runState: parent.runState,
     handle: new RecordedHandle('model_invocation', span.spanContext()),
+    closeModelCall,
     startedAt: performance.now(),
   };
 }

@@ -19,6 +19,11 @@ export interface OpenRun {
   readonly recorder?: DataSourceRecorder;
   /** Handle of a model invocation (its output hash is filled in at the end). */
   readonly handle?: RecordedHandle;
+  /**
+   * Closes the model call's entry in the SDK's framework-call registry, through which our
+   * OpenAI instrumentation leaves the same request to this span (model runs only).
+   */
+  readonly closeModelCall?: () => void;
   /** Tool-call id LangChain gave at the start of a tool run. */
   readonly toolCallId?: string;
   /** `performance.now()` at the start (time to first token). */

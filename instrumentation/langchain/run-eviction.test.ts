@@ -1,6 +1,9 @@
 import type { Serialized } from '@langchain/core/load/serializable';
+import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isFrameworkModelCall } from '../../src/framework-model-calls.js';
+import { sha256Json } from '../../src/hashing/sha256.js';
 import { installTracing, type TestTracing } from '../../src/test-support/tracing.js';
 import { LineageCallbackHandler } from './lineage-callback-handler.js';
 import { RunRegistry } from './run-registry.js';
@@ -58,6 +61,19 @@ describe('RunRegistry', () => {
     expect(onEvict).toHaveBeenCalledExactlyOnceWith('a', 'entry-a');
     expect([registry.get('b'), registry.get('c')]).toEqual(['entry-b', 'entry-c']);
   });
+
+  it('evicts an open entry whose id is added again, so the replaced run still ends', () => {
+    const onEvict = vi.fn();
+    const registry = new RunRegistry<string>({ ttlMs: 1_000, maxRuns: 10, onEvict });
+    registry.add('a', 'first');
+    registry.add('a', 'second');
+    expect(onEvict).toHaveBeenCalledExactlyOnceWith('a', 'first');
+    expect(registry.size).toBe(1);
+    vi.advanceTimersByTime(999);
+    // The replaced entry's timer went with it: only the new entry's TTL is running.
+    expect(onEvict).toHaveBeenCalledTimes(1);
+    expect(registry.take('a')).toBe('second');
+  });
 });
 
 describe('LineageCallbackHandler run eviction', () => {
@@ -103,5 +119,46 @@ describe('LineageCallbackHandler run eviction', () => {
       handler.handleChainStart(CHAIN, {}, `run-${i}`, undefined, [], {}, 'chain', `agent-${i}`);
     expect(handler.openRuns).toBe(3);
     expect(tracing.spans()).toHaveLength(7);
+  });
+
+  it('registers an open chat model run as a framework model call until it ends, fails or is evicted', () => {
+    const CHAT_OPENAI: Serialized = {
+      lc: 1,
+      type: 'not_implemented',
+      id: ['langchain', 'chat_models', 'ChatOpenAI'],
+    };
+    const handler = new LineageCallbackHandler({ runTtlMs: 60_000 });
+    const start = (runId: string, text: string) =>
+      handler.handleChatModelStart(
+        CHAT_OPENAI,
+        [[new HumanMessage(text)]],
+        runId,
+        undefined,
+        { invocation_params: { model: 'gpt-4o' } },
+        [],
+        { ls_provider: 'openai', ls_model_name: 'gpt-4o' },
+      );
+    // The key is the hash our OpenAI instrumentation computes over the wire messages.
+    const open = (text: string) =>
+      isFrameworkModelCall('chat', sha256Json([{ role: 'user', content: text }]));
+
+    start('ends', 'first');
+    start('fails', 'second');
+    start('abandoned', 'third');
+    expect([open('first'), open('second'), open('third')]).toEqual([true, true, true]);
+    expect(tracing.spans().map((s) => s.attributes['lineage.input.sha256'])).toEqual([]);
+
+    handler.handleLLMEnd({ generations: [[{ text: 'ok', message: new AIMessage('ok') } as never]] }, 'ends');
+    expect(open('first')).toBe(false);
+    handler.handleLLMError(new Error('rate limited'), 'fails');
+    expect(open('second')).toBe(false);
+    expect(open('third')).toBe(true);
+    vi.advanceTimersByTime(60_000);
+    expect(open('third')).toBe(false);
+    expect(tracing.spans().map((s) => s.status.code)).toEqual([
+      SpanStatusCode.UNSET,
+      SpanStatusCode.ERROR,
+      SpanStatusCode.ERROR,
+    ]);
   });
 });

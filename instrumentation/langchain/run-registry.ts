@@ -28,9 +28,12 @@ export class RunRegistry<E> {
     return this.#slots.size;
   }
 
-  /** Holds an entry until {@link take} is called or it is evicted. Replaces an entry with the same id. */
+  /**
+   * Holds an entry until {@link take} is called or it is evicted. An open entry with the
+   * same id (LangChain reusing a run id) is evicted first, so its span still ends.
+   */
   add(runId: string, entry: E): void {
-    this.#clear(runId);
+    this.#evict(runId);
     while (this.#slots.size >= this.options.maxRuns) {
       const oldest = this.#slots.keys().next();
       if (oldest.done === true) break;

@@ -1,4 +1,6 @@
 import { type Attributes, type Context, context, type Tracer } from '@opentelemetry/api';
+import { anyFrameworkModelCallOpen, isFrameworkModelCall } from '../../src/framework-model-calls.js';
+import { sha256Json } from '../../src/hashing/sha256.js';
 import { reportFailure } from '../../src/report.js';
 import { observeApiPromise, type ResultObserver } from './api-promise.js';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from './attributes.js';
@@ -70,6 +72,7 @@ function startCall(
   const params = dict(body);
   if (params === undefined) return undefined;
   try {
+    if (api === 'chat' && recordedByFramework(params.messages)) return undefined;
     return new PatchedCall(
       api,
       params.stream === true && api !== 'embeddings',
@@ -111,6 +114,21 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
   /** The request or the parsing failed. */
   onError(error: unknown): void {
     this.fail(error);
+  }
+}
+
+/**
+ * Whether a framework instrumentation (our LangChain tracer) is recording this very request
+ * as a model invocation right now — same operation, same input hash — so that recording it
+ * here too would count one call twice. Costs one comparison unless a framework call is open.
+ */
+function recordedByFramework(messages: unknown): boolean {
+  if (messages === undefined || !anyFrameworkModelCallOpen()) return false;
+  try {
+    return isFrameworkModelCall('chat', sha256Json(messages));
+  } catch {
+    // No canonical form, so no framework span has this hash: record the call as usual.
+    return false;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CompletenessReport, RunGraph } from '../../exporter/ports/graph-store.js';
+import { completeReport } from '../../exporter/ports/graph-store.js';
 import type { ApiLimits, ServiceDeps } from '../api/app-deps.js';
 import type { LineageService } from '../api/lineage-service.js';
 import { ProblemError } from '../api/problem.js';
@@ -81,15 +82,7 @@ export function createAuditReportService(
         runIds.length > 0
           ? await store.completeness({ runIds, sampleLimit: 20 })
           : // Asking the store about zero runs would mean "all runs"; an empty selection has no findings.
-            {
-              runs: 0,
-              runsWithoutFinalOutput: [],
-              runsWithoutModelInvocation: [],
-              retrievalsWithoutDataSource: [],
-              orphanNodes: [],
-              danglingLinks: [],
-              cycles: [],
-            };
+            completeReport(0);
       const contentIncluded = mayReadContent(principal);
       const parts = graphs.map((g) => Buffer.from(lineage.jsonLdOf(principal, g)).toString('utf8'));
       // A JSON array of the per-run bundles, each exactly as GET /lineage/runs/{id} returns it.
