@@ -44,6 +44,13 @@ export interface RunFinaliserOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A run whose bundle is in the archive, not yet recorded as finalised in the store. */
+interface ArchivedRun {
+  readonly runId: string;
+  readonly finalisation: RunFinalisation;
+  readonly run: FinalisedRun;
+}
+
 /** First retry delay of a run that failed to finalise; doubles per failure up to the cap. */
 const RETRY_BASE_MS = 1_000;
 const RETRY_CAP_MS = 5 * 60_000;
@@ -53,7 +60,7 @@ const MAX_BACKOFF_RUNS = 10_000;
 /**
  * Finalises settled runs: infers edges for foreign spans, writes one PROV-O bundle per
  * run (or a numbered supplementary bundle for spans that arrived after the run was
- * archived), and records the finalisation in the store. All state lives in the stores,
+ * archived), and records the finalisations of one tick in the store together. All state lives in the stores,
  * so a restart resumes where it stopped; a crash between the archive put and the store
  * update is harmless because the bundle bytes are deterministic and a put of identical
  * bytes returns the existing object.
@@ -136,17 +143,17 @@ export class RunFinaliser {
         .filter((id) => (this.#backoff.get(id)?.retryAtMs ?? 0) <= now)
         .slice(0, this.#o.batchSize);
       if (runIds.length === 0) return total;
-      const finalised: FinalisedRun[] = [];
+      const archived: ArchivedRun[] = [];
       for (const runId of runIds) {
         try {
-          const done = await this.finaliseRun(runId);
-          if (done) finalised.push(done);
-          this.#backoff.delete(runId);
-          this.#failures = 0;
+          const done = await this.#archiveRun(runId);
+          if (done) archived.push(done);
+          else this.#succeeded(runId);
         } catch (error) {
           this.#failed(`could not finalise run ${runId}; it will be retried`, error, runId);
         }
       }
+      const finalised = await this.#markArchived(archived);
       total += finalised.length;
       if (finalised.length > 0) {
         try {
@@ -160,6 +167,44 @@ export class RunFinaliser {
       // Every candidate failed: stop here instead of spinning on the same runs.
       if (finalised.length === 0) return total;
     }
+  }
+
+  /**
+   * Records a tick's archived runs in the store together (one commit for the batch). When
+   * that fails, each run is recorded alone, so one bad run cannot hold back the others.
+   */
+  async #markArchived(archived: readonly ArchivedRun[]): Promise<FinalisedRun[]> {
+    if (archived.length === 0) return [];
+    try {
+      await this.#o.store.markFinalisedMany(archived);
+      for (const a of archived) this.#succeeded(a.runId);
+      return archived.map((a) => a.run);
+    } catch (batchError) {
+      if (archived.length === 1) {
+        this.#failed(
+          `could not finalise run ${archived[0]!.runId}; it will be retried`,
+          batchError,
+          archived[0]!.runId,
+        );
+        return [];
+      }
+      const finalised: FinalisedRun[] = [];
+      for (const a of archived) {
+        try {
+          await this.#o.store.markFinalised(a.runId, a.finalisation);
+          this.#succeeded(a.runId);
+          finalised.push(a.run);
+        } catch (error) {
+          this.#failed(`could not finalise run ${a.runId}; it will be retried`, error, a.runId);
+        }
+      }
+      return finalised;
+    }
+  }
+
+  #succeeded(runId: string): void {
+    this.#backoff.delete(runId);
+    this.#failures = 0;
   }
 
   #failed(message: string, error: unknown, runId?: string): void {
@@ -207,6 +252,17 @@ export class RunFinaliser {
 
   /** Finalises one run now (main bundle, or the next supplementary bundle). */
   async finaliseRun(runId: string): Promise<FinalisedRun | undefined> {
+    const archived = await this.#archiveRun(runId);
+    if (archived === undefined) return undefined;
+    await this.#o.store.markFinalised(runId, archived.finalisation);
+    return archived.run;
+  }
+
+  /**
+   * Everything of a finalisation but recording it in the store: content merge, inference,
+   * the bundle written to the archive. Undefined when the run is unknown.
+   */
+  async #archiveRun(runId: string): Promise<ArchivedRun | undefined> {
     const { store, archive } = this.#o;
     let graph = await store.getRun(runId);
     if (!graph) return undefined;
@@ -246,8 +302,7 @@ export class RunFinaliser {
       archiveKey: location.key,
       bundleSha256: location.sha256,
     };
-    await store.markFinalised(runId, finalisation);
-    return { runId, sequence, location };
+    return { runId, finalisation, run: { runId, sequence, location } };
   }
 
   async #lateRecords(graph: RunGraph): Promise<RunGraph> {

@@ -119,6 +119,13 @@ export interface GraphStore {
   /** Records that a run (or its supplementary bundle) was archived; lineage closure may be materialised here. */
   markFinalised(runId: string, finalisation: RunFinalisation): Promise<void>;
   /**
+   * {@link markFinalised} for several runs, in order, all or nothing: the finaliser records
+   * a tick's archived runs together, so a store can make them durable in one commit.
+   */
+  markFinalisedMany(
+    entries: readonly { readonly runId: string; readonly finalisation: RunFinalisation }[],
+  ): Promise<void>;
+  /**
    * Durably keeps GenAI content events (from OTLP log records) until their run is finalised;
    * idempotent by (run, span, key). An event for a run that is already finalised is not kept
    * (its bundle is sealed) and is returned in `late`. Content arriving for a known run counts

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundleIri, encodeIriSegment, nodeIri } from './iri.js';
+import { bundleIri, encodeIriSegment, escapeByCharacter, nodeIri } from './iri.js';
 
 describe('encodeIriSegment', () => {
   it('keeps node-id characters and escapes the rest as UTF-8 percent escapes', () => {
@@ -12,6 +12,45 @@ describe('encodeIriSegment', () => {
     expect(encodeIriSegment('')).toBe('~');
     expect(encodeIriSegment('.')).toBe('%2E');
     expect(encodeIriSegment('..')).toBe('%2E%2E');
+  });
+
+  it('escapes exactly as the per-character definition, for every ASCII character and mixed Unicode', () => {
+    const samples: string[] = [];
+    for (let code = 0; code < 128; code++) samples.push(`x${String.fromCharCode(code)}y`);
+    samples.push(
+      'tool_call:abc>mi:def:0',
+      "!~*'()",
+      '%3A:%3a',
+      'naïve 日本語 🚀',
+      'a\u{10FFFF}b',
+      'lone \ud800 surrogate',
+      'trail \udc00',
+    );
+    let seed = 7;
+    for (let i = 0; i < 500; i++) {
+      let text = '';
+      for (let j = 0; j < 12; j++) {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        // Mostly ASCII, some Latin-1, BMP, astral code points and lone surrogates.
+        const pick = seed % 10;
+        const code =
+          pick < 6
+            ? seed % 128
+            : pick < 7
+              ? 128 + (seed % 128)
+              : pick < 8
+                ? 0x4e00 + (seed % 500)
+                : pick < 9
+                  ? 0x1f600 + (seed % 50)
+                  : 0xd800 + (seed % 0x800);
+        text += String.fromCodePoint(code);
+      }
+      samples.push(text);
+    }
+    for (const sample of samples) {
+      const expected = escapeByCharacter(sample);
+      expect(encodeIriSegment(sample), JSON.stringify(sample)).toBe(expected === '' ? '~' : expected);
+    }
   });
 
   it('is injective over look-alikes', () => {

@@ -1,8 +1,5 @@
 import { LIN_ID_BASE } from './context.js';
 
-const UNRESERVED = /^[A-Za-z0-9._:-]$/;
-const utf8 = new TextEncoder();
-
 /**
  * Percent-encodes one IRI path segment: everything outside `[A-Za-z0-9._:-]` (including
  * `%`, `~`, `/`, `?`, `#`, spaces, controls and non-ASCII) becomes `%XX` of its UTF-8 bytes.
@@ -12,11 +9,36 @@ const utf8 = new TextEncoder();
  * empty string becomes `~`, which no other input produces. A lone surrogate is encoded
  * as U+FFFD (TextEncoder), the only collision possible.
  */
-const ALL_UNRESERVED = /^[A-Za-z0-9._:-]+$/;
-
 export function encodeIriSegment(value: string): string {
-  // Most ids (hex trace/span ids joined by ':') need no escaping: skip the per-character walk.
-  if (ALL_UNRESERVED.test(value) && !/^\.+$/.test(value)) return value;
+  // Most node ids (hex trace/span ids joined by ':') need no escaping at all.
+  if (ALL_UNRESERVED.test(value) && !DOTS_ONLY.test(value)) return value;
+  const out = isWellFormed(value) ? escapeNative(value) : escapeByCharacter(value);
+  if (out === '') return '~';
+  // A dot-only segment would be removed or resolved by IRI normalisation.
+  return DOTS_ONLY.test(out) ? out.replaceAll('.', '%2E') : out;
+}
+
+const ALL_UNRESERVED = /^[A-Za-z0-9._:-]+$/;
+const DOTS_ONLY = /^\.+$/;
+const UNRESERVED = /^[A-Za-z0-9._:-]$/;
+/** What encodeURIComponent leaves alone but a segment escapes. */
+const KEPT_BY_URI_COMPONENT = /[!~*'()]/g;
+const utf8 = new TextEncoder();
+
+/**
+ * encodeURIComponent escapes the same characters as UTF-8 upper-case `%XX`, except that it
+ * escapes `:` (put back: every `%` in its output starts an escape, so `%3A` is always an
+ * escaped colon) and keeps `!~*'()` (escaped here). Native, so edge ids — which all hold
+ * a `>` — do not go through a per-character walk.
+ */
+function escapeNative(value: string): string {
+  return encodeURIComponent(value)
+    .replaceAll('%3A', ':')
+    .replace(KEPT_BY_URI_COMPONENT, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The per-character definition; also what a lone surrogate (which encodeURIComponent rejects) goes through. */
+export function escapeByCharacter(value: string): string {
   let out = '';
   for (const ch of value) {
     if (UNRESERVED.test(ch)) {
@@ -25,10 +47,18 @@ export function encodeIriSegment(value: string): string {
     }
     for (const byte of utf8.encode(ch)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
-  if (out === '') return '~';
-  // A dot-only segment would be removed or resolved by IRI normalisation.
-  if (/^\.+$/.test(out)) return out.replaceAll('.', '%2E');
   return out;
+}
+
+function isWellFormed(value: string): boolean {
+  const native = (value as string & { isWellFormed?: () => boolean }).isWellFormed;
+  if (typeof native === 'function') return native.call(value);
+  try {
+    encodeURIComponent(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** IRI of a lineage node, derived only from its deterministic node id (stable across bundles). */

@@ -30,10 +30,20 @@ const RESERVED_TERMS = new Set([
  * so anything outside `[A-Za-z0-9_]` is escaped as `_xHH_`.
  */
 function propTerm(key: string): string {
-  const safe = key.replace(/[^A-Za-z0-9_]/g, (c) => `_x${c.codePointAt(0)!.toString(16)}_`);
-  const local = /^[A-Za-z_]/.test(safe) ? safe : `_${safe}`;
-  return RESERVED_TERMS.has(local) ? `lin:prop_${local}` : `lin:${local}`;
+  let term = propTerms.get(key);
+  if (term === undefined) {
+    const safe = key.replace(/[^A-Za-z0-9_]/g, (c) => `_x${c.codePointAt(0)!.toString(16)}_`);
+    const local = /^[A-Za-z_]/.test(safe) ? safe : `_${safe}`;
+    term = RESERVED_TERMS.has(local) ? `lin:prop_${local}` : `lin:${local}`;
+    // Keys come from a small set (the mapping's own prop names); the bound keeps odd ones from piling up.
+    if (propTerms.size >= MAX_CACHED_PROP_TERMS) propTerms.clear();
+    propTerms.set(key, term);
+  }
+  return term;
 }
+
+const MAX_CACHED_PROP_TERMS = 1024;
+const propTerms = new Map<string, string>();
 
 function addProp(b: GraphBuilder, iri: string, key: string, value: PropValue): void {
   if (value === null) return;

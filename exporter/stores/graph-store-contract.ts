@@ -157,6 +157,33 @@ export function describeGraphStoreContract(
         }
       });
 
+      it('returns every edge touching the run once: inside it, to other runs and from other runs', async () => {
+        const store = await fresh();
+        const parent = buildAgentRun({ traceId: traceIdOf('edges-p'), startMs: T0 });
+        const child = buildAgentRun({
+          traceId: traceIdOf('edges-c'),
+          startMs: T0 + 5,
+          spawnedBy: parent.toolSpan,
+        });
+        await store.writeBatch(mergeBatches([parent.batch, child.batch]), T0 + 100);
+        const p = (await store.getRun(parent.runId))!;
+        const c = (await store.getRun(child.runId))!;
+        const parentNodes = new Set(p.nodes.map((n) => n.id));
+        const childNodes = new Set(c.nodes.map((n) => n.id));
+        for (const g of [p, c]) {
+          const ids = g.edges.map((e) => e.id);
+          expect(new Set(ids).size).toBe(ids.length);
+        }
+        const crossing = c.edges.filter((e) => parentNodes.has(e.to) || parentNodes.has(e.from));
+        // The spawn edge goes from the child's run to the parent's tool output: the parent sees it too.
+        expect(crossing.length).toBeGreaterThan(0);
+        expect(p.edges).toEqual(expect.arrayContaining(crossing));
+        const inside = p.edges.filter((e) => parentNodes.has(e.from) && parentNodes.has(e.to));
+        expect(inside.length).toBeGreaterThan(0);
+        for (const e of p.edges) expect(parentNodes.has(e.from) || parentNodes.has(e.to)).toBe(true);
+        expect(p.edges.filter((e) => childNodes.has(e.from) || childNodes.has(e.to))).toEqual(crossing);
+      });
+
       it('resolves a link when its target span arrives later, reporting it dangling until then', async () => {
         const store = await fresh();
         const run = buildAgentRun({
@@ -565,6 +592,38 @@ export function describeGraphStoreContract(
         await store.markFinalised(run.runId, fin(0, 33_000));
         expect(await store.runsToFinalise(100_000, 30_000, 10)).toEqual([]);
         expect((await store.getRun(run.runId))?.finalisation).toEqual(fin(0, 33_000));
+      });
+
+      it('records several finalisations in one call exactly as one call per run, and all or nothing', async () => {
+        const one = await fresh();
+        const many = await fresh();
+        const chain = agentChain('fin-many', 3, T0);
+        const whole = mergeBatches(chain.map((r) => r.batch));
+        await one.writeBatch(whole, T0 + 100);
+        await many.writeBatch(whole, T0 + 100);
+        // Parent first: its closure has to take in sub-agents finalised after it in the same call.
+        for (const r of chain) await one.markFinalised(r.runId, fin(0, T0 + 200));
+        await many.markFinalisedMany(chain.map((r) => ({ runId: r.runId, finalisation: fin(0, T0 + 200) })));
+        const source = chain[2]!.sourceIds[0]!;
+        for (const r of chain) expect(await many.getRun(r.runId)).toEqual(await one.getRun(r.runId));
+        expect(await allForward(many, source, 100)).toEqual(await allForward(one, source, 100));
+        expect(await many.backwardLineage(chain[0]!.outputSha256!)).toEqual(
+          await one.backwardLineage(chain[0]!.outputSha256!),
+        );
+        expect(await many.runsToFinalise(T0 + 1_000_000, 0, 10)).toEqual([]);
+        await many.markFinalisedMany([]);
+
+        const partial = await fresh();
+        const run = buildAgentRun({ traceId: traceIdOf('fin-partial'), startMs: T0 });
+        await partial.writeBatch(run.batch, T0 + 100);
+        await expect(
+          partial.markFinalisedMany([
+            { runId: run.runId, finalisation: fin(0, T0 + 200) },
+            { runId: traceIdOf('fin-unknown'), finalisation: fin(0, T0 + 200) },
+          ]),
+        ).rejects.toThrow(/unknown run/);
+        expect((await partial.getRun(run.runId))?.finalisation).toBeUndefined();
+        expect(await partial.runsToFinalise(T0 + 1_000_000, 0, 10)).toEqual([run.runId]);
       });
 
       it('reports late spans and asks for a supplementary bundle; re-delivery is not late', async () => {

@@ -139,5 +139,12 @@ export function joinNode(
   columns: { id: string; kind: LineageNode['kind']; runId: string; spanId: string; startTimeMs: number },
   rest: string,
 ): LineageNode {
-  return { ...(JSON.parse(rest) as object), ...columns } as LineageNode;
+  // Filled in place rather than spread into a new object: this runs for every node read.
+  const node = JSON.parse(rest) as Record<string, unknown>;
+  node.id = columns.id;
+  node.kind = columns.kind;
+  node.runId = columns.runId;
+  node.spanId = columns.spanId;
+  node.startTimeMs = columns.startTimeMs;
+  return node as unknown as LineageNode;
 }

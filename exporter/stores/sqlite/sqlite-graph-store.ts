@@ -359,7 +359,10 @@ export class SqliteGraphStore implements GraphStore {
     const nodes = this.#s.selRunNodes.all(...range).map(nodeFromRow);
     nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const edges = new Map<string, LineageEdge>();
-    for (const row of [...this.#s.selRunEdgesOut.all(...range), ...this.#s.selRunEdgesIn.all(...range)]) {
+    for (const row of [
+      ...this.#s.selRunEdgesOut.all(...range),
+      ...this.#s.selRunEdgesIn.all(...range, ...range),
+    ]) {
       const e = this.#edgeFromRow(row);
       edges.set(e.id, e);
     }
@@ -649,28 +652,45 @@ export class SqliteGraphStore implements GraphStore {
    * walk entered are settled (finalised, no newer spans); otherwise queries walk live.
    */
   async markFinalised(runId: string, finalisation: RunFinalisation): Promise<void> {
+    await this.markFinalisedMany([{ runId, finalisation }]);
+  }
+
+  /**
+   * See GraphStore.markFinalisedMany: {@link markFinalised} for each run, in order, in one
+   * transaction (one durable commit instead of one per run: the closure rows of runs
+   * finalised together share pages). Open sources are refreshed once, at the end, over
+   * every re-closed run: coverage only grows as more runs are finalised.
+   */
+  async markFinalisedMany(
+    entries: readonly { readonly runId: string; readonly finalisation: RunFinalisation }[],
+  ): Promise<void> {
     this.#assertOpen();
+    if (entries.length === 0) return;
     this.#db.transaction(() => {
-      const rid = this.#existingRid(runId);
-      if (rid === undefined) throw new Error(`markFinalised: unknown run ${JSON.stringify(runId)}`);
-      this.#s.insFinalisation.run(
-        rid,
-        finalisation.sequence,
-        finalisation.finalisedAtMs,
-        finalisation.archiveKey,
-        finalisation.bundleSha256,
-      );
-      this.#s.updRunFinalised.run(finalisation.sequence, rid);
-      const reclosed = new Set<number>([rid]);
-      this.#closeRun(rid);
-      for (const r of this.#s.selClosureParents.all(rid)) {
-        const parent = num(r, 'parent_rid');
-        if (parent !== rid && !reclosed.has(parent)) {
-          reclosed.add(parent);
-          this.#closeRun(parent);
+      const touched = new Set<number>();
+      for (const { runId, finalisation } of entries) {
+        const rid = this.#existingRid(runId);
+        if (rid === undefined) throw new Error(`markFinalised: unknown run ${JSON.stringify(runId)}`);
+        this.#s.insFinalisation.run(
+          rid,
+          finalisation.sequence,
+          finalisation.finalisedAtMs,
+          finalisation.archiveKey,
+          finalisation.bundleSha256,
+        );
+        this.#s.updRunFinalised.run(finalisation.sequence, rid);
+        const reclosed = new Set<number>([rid]);
+        this.#closeRun(rid);
+        for (const r of this.#s.selClosureParents.all(rid)) {
+          const parent = num(r, 'parent_rid');
+          if (parent !== rid && !reclosed.has(parent)) {
+            reclosed.add(parent);
+            this.#closeRun(parent);
+          }
         }
+        for (const r of reclosed) touched.add(r);
       }
-      this.#refreshOpenSources(reclosed);
+      this.#refreshOpenSources(touched);
     });
   }
 

@@ -61,8 +61,10 @@ const SQL = {
   selRunSpans: 'SELECT span_id, rec FROM spans WHERE rid = ? ORDER BY span_id',
   selRunEdgesOut: `SELECT ${EDGE} FROM nodes f CROSS JOIN edges e ON e.from_nid = f.nid
                      CROSS JOIN nodes t ON t.nid = e.to_nid ${EDGE_JOINS} WHERE f.nid >= ? AND f.nid < ?`,
+  // Edges into the run from other runs only: edges inside the run come with selRunEdgesOut.
   selRunEdgesIn: `SELECT ${EDGE} FROM nodes t CROSS JOIN edges e ON e.to_nid = t.nid
-                    CROSS JOIN nodes f ON f.nid = e.from_nid ${EDGE_JOINS} WHERE t.nid >= ? AND t.nid < ?`,
+                    CROSS JOIN nodes f ON f.nid = e.from_nid ${EDGE_JOINS}
+                    WHERE t.nid >= ? AND t.nid < ? AND (f.nid < ? OR f.nid >= ?)`,
   countPendingFrom: 'SELECT count(*) AS n FROM pending_links WHERE from_run = ?',
   countDeferredFrom: 'SELECT count(*) AS n FROM deferred_edges WHERE from_run = ?',
   selLastFinalisation:
