@@ -1,32 +1,21 @@
 import { SpanKind } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Json, sha256Text } from '../../src/hashing/sha256.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
+const suite = useInstrumentedOpenAiSuite();
 let port: number;
 
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
-  port = Number(new URL(server.baseURL).port);
+beforeAll(() => {
+  port = Number(new URL(suite.server.baseURL).port);
 });
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You are terse.' },
   { role: 'user' as const, content: 'What is data lineage?' },
 ];
 
-function client() {
-  return new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-}
+const client = () => suite.client();
 
 describe('chat.completions.create', () => {
   it('records the whole GenAI + lineage attribute map of a plain chat call', async () => {
@@ -38,8 +27,8 @@ describe('chat.completions.create', () => {
       max_completion_tokens: 64,
       seed: 7,
     });
-    const [span] = env.spans();
-    expect(env.spans()).toHaveLength(1);
+    const [span] = suite.env.spans();
+    expect(suite.env.spans()).toHaveLength(1);
     expect(span?.name).toBe('chat gpt-4o');
     expect(span?.kind).toBe(SpanKind.CLIENT);
     const text = completion.choices[0]?.message.content as string;
@@ -70,19 +59,19 @@ describe('chat.completions.create', () => {
 
   it('flags an alias-looking requested model as not pinned until the response names the version', async () => {
     await client().chat.completions.create({ model: 'gpt-4o-latest', messages: MESSAGES });
-    expect(env.spans()[0]?.attributes['lineage.model.version']).toBe('gpt-4o-latest');
-    expect(env.spans()[0]?.attributes['lineage.model.pinned']).toBe(false);
+    expect(suite.env.spans()[0]?.attributes['lineage.model.version']).toBe('gpt-4o-latest');
+    expect(suite.env.spans()[0]?.attributes['lineage.model.pinned']).toBe(false);
   });
 
   it('returns the very APIPromise the client made, with withResponse() working', async () => {
     const promise = client().chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(promise).toBeInstanceOf(env.openai.APIPromise);
+    expect(promise).toBeInstanceOf(suite.env.openai.APIPromise);
     const { data, response, request_id } = await promise.withResponse();
     expect(response.status).toBe(200);
     expect(request_id).toBeNull();
     expect(data.object).toBe('chat.completion');
-    expect(env.spans()).toHaveLength(1);
-    expect(env.spans()[0]?.attributes['gen_ai.response.id']).toBe(data.id);
+    expect(suite.env.spans()).toHaveLength(1);
+    expect(suite.env.spans()[0]?.attributes['gen_ai.response.id']).toBe(data.id);
   });
 
   it('does not read the body behind the caller: asResponse() still gets an unread Response', async () => {
@@ -92,7 +81,7 @@ describe('chat.completions.create', () => {
     const body = (await response.json()) as { object: string };
     expect(body.object).toBe('chat.completion');
     // Nothing parsed the body, so there is no response to record yet: the span stays open.
-    expect(env.spans()).toHaveLength(0);
+    expect(suite.env.spans()).toHaveLength(0);
   });
 
   it('does not start parsing before the caller asks', async () => {
@@ -100,15 +89,15 @@ describe('chat.completions.create', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((promise as unknown as { parsedPromise?: unknown }).parsedPromise).toBeUndefined();
     await promise;
-    expect(env.spans()).toHaveLength(1);
+    expect(suite.env.spans()).toHaveLength(1);
   });
 
   it('runs the request inside the invocation span (child spans nest under it)', async () => {
     const seen: string[] = [];
     const { trace } = await import('@opentelemetry/api');
-    const c = new env.openai.OpenAI({
+    const c = new suite.env.openai.OpenAI({
       apiKey: 'test',
-      baseURL: server.baseURL,
+      baseURL: suite.server.baseURL,
       maxRetries: 0,
       fetch: (url, init) => {
         seen.push(trace.getActiveSpan()?.spanContext().spanId ?? 'none');
@@ -116,7 +105,7 @@ describe('chat.completions.create', () => {
       },
     });
     await c.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(seen).toEqual([env.spans()[0]?.spanContext().spanId]);
+    expect(seen).toEqual([suite.env.spans()[0]?.spanContext().spanId]);
   });
 });
 
@@ -132,7 +121,7 @@ describe('sampling', () => {
       client().chat.completions.create({ model: 'gpt-4o', messages: MESSAGES }),
     );
     expect(completion.object).toBe('chat.completion');
-    expect(env.spans()).toHaveLength(0);
+    expect(suite.env.spans()).toHaveLength(0);
   });
 });
 
@@ -142,7 +131,7 @@ describe('client helpers built on create()', () => {
     const runner = client().chat.completions.stream({ model: 'gpt-4o', messages: MESSAGES });
     const final = await runner.finalContent();
     expect(final).toBe(parsed.choices[0]?.message.content);
-    const spans = await env.waitForSpans(2);
+    const spans = await suite.env.waitForSpans(2);
     expect(spans.map((s) => s.name)).toEqual(['chat gpt-4o', 'chat gpt-4o']);
     expect(spans[1]?.attributes['lineage.output.sha256']).toBe(spans[0]?.attributes['lineage.output.sha256']);
   });
@@ -151,22 +140,22 @@ describe('client helpers built on create()', () => {
 describe('content capture', () => {
   it('is off by default: no message content in any attribute', async () => {
     await client().chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    const values = JSON.stringify(env.spans()[0]?.attributes);
+    const values = JSON.stringify(suite.env.spans()[0]?.attributes);
     expect(values).not.toContain('data lineage');
     expect(values).not.toContain('terse');
   });
 
   it('copies input and output messages when captureMessageContent is on', async () => {
-    env.instrumentation.setConfig({ captureMessageContent: true });
+    suite.env.instrumentation.setConfig({ captureMessageContent: true });
     try {
       const completion = await client().chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-      const attributes = env.spans()[0]?.attributes ?? {};
+      const attributes = suite.env.spans()[0]?.attributes ?? {};
       expect(attributes['gen_ai.input.messages']).toBe(JSON.stringify(MESSAGES));
       expect(attributes['gen_ai.output.messages']).toBe(
         JSON.stringify(completion.choices[0]?.message.content),
       );
     } finally {
-      env.instrumentation.setConfig({});
+      suite.env.instrumentation.setConfig({});
     }
   });
 });

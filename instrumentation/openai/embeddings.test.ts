@@ -1,39 +1,25 @@
 import { Buffer } from 'node:buffer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embed, float32ToBase64 } from '../../examples/fake-openai/responses.js';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
 import { sha256Bytes, sha256Json } from '../../src/hashing/sha256.js';
 import { isPinnedModelName } from '../../src/model-pinning.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
-
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
+const suite = useInstrumentedOpenAiSuite();
 
 const INPUT = ['first chunk of text', 'second chunk of text'];
 /** The bytes the fake sends: little-endian float32 vectors, concatenated in order. */
 const VECTOR_BYTES = Buffer.concat(INPUT.map((t) => Buffer.from(float32ToBase64(embed(t)), 'base64')));
 
-function client() {
-  return new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-}
+const client = () => suite.client();
 
 describe('embeddings.create', () => {
   it('records the whole attribute map; the output hash is the hash of the vectors’ float32 bytes', async () => {
     const response = await client().embeddings.create({ model: 'text-embedding-3-small', input: INPUT });
     // The caller still gets decoded number arrays (the client asked for base64 and decoded it).
     expect(Array.isArray(response.data[0]?.embedding)).toBe(true);
-    expect(env.spans()[0]?.name).toBe('embeddings text-embedding-3-small');
-    expect(env.spans()[0]?.attributes).toEqual({
+    expect(suite.env.spans()[0]?.name).toBe('embeddings text-embedding-3-small');
+    expect(suite.env.spans()[0]?.attributes).toEqual({
       'lineage.span.type': 'model_invocation',
       'gen_ai.operation.name': 'embeddings',
       'gen_ai.provider.name': 'openai',
@@ -44,7 +30,7 @@ describe('embeddings.create', () => {
       // Whatever the SDK's pinning rule says about this undated name.
       'lineage.model.pinned': isPinnedModelName('text-embedding-3-small'),
       'server.address': '127.0.0.1',
-      'server.port': Number(new URL(server.baseURL).port),
+      'server.port': Number(new URL(suite.server.baseURL).port),
       'gen_ai.response.model': 'text-embedding-3-small',
       'gen_ai.usage.input_tokens': response.usage.prompt_tokens,
       'gen_ai.embeddings.dimension.count': 16,
@@ -62,9 +48,9 @@ describe('embeddings.create', () => {
     expect(typeof asBase64.data[0]?.embedding).toBe('string');
     await c.embeddings.create({ model: 'text-embedding-3-small', input: INPUT, encoding_format: 'float' });
     await c.embeddings.create({ model: 'text-embedding-3-small', input: INPUT });
-    const hashes = env.spans().map((s) => s.attributes['lineage.output.sha256']);
+    const hashes = suite.env.spans().map((s) => s.attributes['lineage.output.sha256']);
     expect(hashes).toEqual([sha256Bytes(VECTOR_BYTES), sha256Bytes(VECTOR_BYTES), sha256Bytes(VECTOR_BYTES)]);
-    expect(env.spans().map((s) => s.attributes['gen_ai.request.encoding_formats'])).toEqual([
+    expect(suite.env.spans().map((s) => s.attributes['gen_ai.request.encoding_formats'])).toEqual([
       ['base64'],
       ['float'],
       ['base64'],

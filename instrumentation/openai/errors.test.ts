@@ -2,26 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { diag, SpanStatusCode, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import PlainOpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
+const suite = useInstrumentedOpenAiSuite();
 
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
-
-function client(baseURL = server.baseURL) {
-  return new env.openai.OpenAI({ apiKey: 'test', baseURL, maxRetries: 0 });
-}
+const client = (baseURL?: string) => suite.client(baseURL);
 
 /** The rejection of a promise (fails the test when it resolves). */
 async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
@@ -35,18 +21,18 @@ async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
 
 describe('errors', () => {
   it('passes a 400 through as the same APIError subclass and marks the span failed', async () => {
-    const plain = new PlainOpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    const plain = new PlainOpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
     const expected = (await rejection(
       plain.chat.completions.create({ model: 'gpt-4o', messages: [] }),
     )) as Error;
     const error = (await rejection(
       client().chat.completions.create({ model: 'gpt-4o', messages: [] }),
-    )) as InstanceType<typeof env.openai.APIError>;
-    expect(error).toBeInstanceOf(env.openai.BadRequestError);
+    )) as InstanceType<typeof suite.env.openai.APIError>;
+    expect(error).toBeInstanceOf(suite.env.openai.BadRequestError);
     expect(error.constructor.name).toBe(expected.constructor.name);
     expect(error.message).toBe(expected.message);
     expect(error.status).toBe(400);
-    const [span] = env.spans();
+    const [span] = suite.env.spans();
     expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: error.message });
     expect(span?.attributes['error.type']).toBe('BadRequestError');
     expect(span?.events.map((e) => e.name)).toEqual(['exception']);
@@ -57,10 +43,10 @@ describe('errors', () => {
     const promise = client().chat.completions.create({ model: 'gpt-4o', messages: [] });
     // Consume late, but attach before the tick ends so nothing is reported unhandled here.
     const late = new Promise((resolve) => setTimeout(resolve, 0)).then(() => rejection(promise));
-    const spans = await env.waitForSpans(1);
+    const spans = await suite.env.waitForSpans(1);
     expect(spans[0]?.status.code).toBe(SpanStatusCode.ERROR);
-    expect(await late).toBeInstanceOf(env.openai.BadRequestError);
-    expect(await rejection(promise.withResponse())).toBeInstanceOf(env.openai.BadRequestError);
+    expect(await late).toBeInstanceOf(suite.env.openai.BadRequestError);
+    expect(await rejection(promise.withResponse())).toBeInstanceOf(suite.env.openai.BadRequestError);
   });
 
   it('keeps unhandled-rejection behaviour for a failing call nobody consumes (child process)', () => {
@@ -85,16 +71,16 @@ describe('errors', () => {
         messages: [{ role: 'user', content: 'hi' }],
       }),
     );
-    expect(error).toBeInstanceOf(env.openai.APIConnectionError);
-    expect(env.spans()[0]?.attributes['error.type']).toBe('APIConnectionError');
+    expect(error).toBeInstanceOf(suite.env.openai.APIConnectionError);
+    expect(suite.env.spans()[0]?.attributes['error.type']).toBe('APIConnectionError');
   });
 
   it('fails a streamed call that errors the same way', async () => {
     const error = await rejection(
       client().chat.completions.create({ model: 'gpt-4o', messages: [], stream: true }),
     );
-    expect(error).toBeInstanceOf(env.openai.BadRequestError);
-    expect(env.spans()[0]?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(error).toBeInstanceOf(suite.env.openai.BadRequestError);
+    expect(suite.env.spans()[0]?.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('never lets its own failures reach the caller: a throwing tracer is reported through diag', async () => {
@@ -107,7 +93,7 @@ describe('errors', () => {
         }) as unknown as Tracer,
     };
     const errors = vi.spyOn(diag, 'error').mockImplementation(() => undefined);
-    env.instrumentation.setTracerProvider(broken);
+    suite.env.instrumentation.setTracerProvider(broken);
     try {
       const completion = await client().chat.completions.create({
         model: 'gpt-4o',
@@ -116,7 +102,7 @@ describe('errors', () => {
       expect(completion.object).toBe('chat.completion');
       expect(errors).toHaveBeenCalled();
     } finally {
-      env.instrumentation.setTracerProvider(env.tracing.provider);
+      suite.env.instrumentation.setTracerProvider(suite.env.tracing.provider);
       errors.mockRestore();
     }
   });
@@ -129,7 +115,7 @@ describe('errors', () => {
         model: 'gpt-4o',
         messages: [{ role: 'user', content: 'bad \ud800 text' }],
       });
-      const [span] = env.spans();
+      const [span] = suite.env.spans();
       expect(span?.attributes['lineage.input.sha256']).toBeUndefined();
       expect(span?.attributes['lineage.output.sha256']).toEqual(expect.any(String));
     } finally {

@@ -1,22 +1,10 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe, expect, it } from 'vitest';
 import { openFrameworkModelCall } from '../../src/framework-model-calls.js';
 import { sha256Json } from '../../src/hashing/sha256.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
-
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
+const suite = useInstrumentedOpenAiSuite();
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You are terse.' },
@@ -24,17 +12,15 @@ const MESSAGES = [
 ];
 const OTHER = [{ role: 'user' as const, content: 'Something else entirely.' }];
 
-function client() {
-  return new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-}
+const client = () => suite.client();
 
-const chatSpans = () => env.spans().filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
+const chatSpans = () => suite.env.spans().filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
 
 describe('a request a framework instrumentation is recording', () => {
   it('is left to the framework span (no second invocation) and reaches the caller unchanged', async () => {
     const expected = await client().chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
     expect(chatSpans()).toHaveLength(1);
-    env.tracing.reset();
+    suite.env.tracing.reset();
 
     const close = openFrameworkModelCall('chat', sha256Json(MESSAGES));
     try {
@@ -55,14 +41,14 @@ describe('a request a framework instrumentation is recording', () => {
       expect(chatSpans().map((s) => s.attributes['lineage.input.sha256'])).toEqual([sha256Json(OTHER)]);
       // Embeddings are never a framework's chat call.
       await client().embeddings.create({ model: 'text-embedding-3-small', input: 'What is data lineage?' });
-      expect(env.spans().filter((s) => s.attributes['gen_ai.operation.name'] === 'embeddings')).toHaveLength(
-        1,
-      );
+      expect(
+        suite.env.spans().filter((s) => s.attributes['gen_ai.operation.name'] === 'embeddings'),
+      ).toHaveLength(1);
     } finally {
       close();
     }
 
-    env.tracing.reset();
+    suite.env.tracing.reset();
     await client().chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
     expect(chatSpans().map((s) => s.attributes['lineage.input.sha256'])).toEqual([sha256Json(MESSAGES)]);
   });

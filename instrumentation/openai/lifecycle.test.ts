@@ -1,21 +1,9 @@
 import PlainOpenAI, * as openaiNamespace from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe, expect, it } from 'vitest';
 import { LineageOpenAIInstrumentation } from './instrumentation.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
-
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
+const suite = useInstrumentedOpenAiSuite();
 
 const WRAPPED = Symbol.for('agent-lineage.instrumentation-openai.wrapped');
 const MESSAGES = [{ role: 'user' as const, content: 'Hello there' }];
@@ -30,27 +18,27 @@ function prototypes(OpenAI: typeof PlainOpenAI) {
 
 describe('loader-hook patching', () => {
   it('patches chat, responses and embeddings create on require, and disable() restores the originals', async () => {
-    const protos = prototypes(env.openai.OpenAI);
+    const protos = prototypes(suite.env.openai.OpenAI);
     expect(protos.map((p) => isWrapped(p.create))).toEqual([true, true, true]);
     const originals = protos.map((p) => (p.create as unknown as Record<symbol, unknown>)[WRAPPED]);
 
-    env.instrumentation.disable();
+    suite.env.instrumentation.disable();
     expect(protos.map((p) => p.create)).toEqual(originals);
-    const c = new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    const c = new suite.env.openai.OpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
     await c.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(0);
+    expect(suite.env.spans()).toHaveLength(0);
 
-    env.instrumentation.enable();
+    suite.env.instrumentation.enable();
     expect(protos.map((p) => isWrapped(p.create))).toEqual([true, true, true]);
     await c.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(1);
+    expect(suite.env.spans()).toHaveLength(1);
   });
 });
 
 describe('instrument() for ESM and bundlers', () => {
   it('patches the ESM module namespace once, however often it is called, and disable() undoes it', async () => {
     const manual = new LineageOpenAIInstrumentation({ enabled: false });
-    manual.setTracerProvider(env.tracing.provider);
+    manual.setTracerProvider(suite.env.tracing.provider);
     const protos = prototypes(openaiNamespace.OpenAI);
     const originals = protos.map((p) => p.create);
     expect(manual.instrument(openaiNamespace)).toBe(true);
@@ -58,40 +46,43 @@ describe('instrument() for ESM and bundlers', () => {
     expect(manual.instrument(PlainOpenAI)).toBe(false); // same class
     expect(protos.map((p) => isWrapped(p.create))).toEqual([true, true, true]);
 
-    const c = new PlainOpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    const c = new PlainOpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
     await c.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
     await c.embeddings.create({ model: 'text-embedding-3-small', input: 'x' });
-    expect(env.spans().map((s) => s.name)).toEqual(['chat gpt-4o', 'embeddings text-embedding-3-small']);
+    expect(suite.env.spans().map((s) => s.name)).toEqual([
+      'chat gpt-4o',
+      'embeddings text-embedding-3-small',
+    ]);
 
     manual.disable();
     expect(protos.map((p) => p.create)).toEqual(originals);
     await c.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(2);
+    expect(suite.env.spans()).toHaveLength(2);
   });
 
   it('patches a single client instance without touching other clients', async () => {
     const manual = new LineageOpenAIInstrumentation({ enabled: false });
-    manual.setTracerProvider(env.tracing.provider);
-    const mine = new PlainOpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-    const other = new PlainOpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    manual.setTracerProvider(suite.env.tracing.provider);
+    const mine = new PlainOpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
+    const other = new PlainOpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
     expect(manual.instrument(mine)).toBe(true);
     await other.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(0);
+    expect(suite.env.spans()).toHaveLength(0);
     await mine.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(1);
+    expect(suite.env.spans()).toHaveLength(1);
     manual.disable();
     expect(Object.hasOwn(mine.chat.completions, 'create')).toBe(false);
     await mine.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(1);
+    expect(suite.env.spans()).toHaveLength(1);
   });
 
   it('does not double-record a client whose class is already patched', async () => {
     const manual = new LineageOpenAIInstrumentation({ enabled: false });
-    manual.setTracerProvider(env.tracing.provider);
-    const c = new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    manual.setTracerProvider(suite.env.tracing.provider);
+    const c = new suite.env.openai.OpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
     expect(manual.instrument(c)).toBe(false);
     await c.chat.completions.create({ model: 'gpt-4o', messages: MESSAGES });
-    expect(env.spans()).toHaveLength(1);
+    expect(suite.env.spans()).toHaveLength(1);
   });
 
   it('refuses what is not openai, without throwing', () => {

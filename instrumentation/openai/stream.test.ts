@@ -1,34 +1,23 @@
 import { createRequire } from 'node:module';
 import { SpanStatusCode } from '@opentelemetry/api';
 import PlainOpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Json, sha256Text } from '../../src/hashing/sha256.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
+const suite = useInstrumentedOpenAiSuite();
 let StreamClass: new (...args: never[]) => unknown;
 
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
+beforeAll(() => {
   StreamClass = (createRequire(import.meta.url)('openai/streaming') as { Stream: typeof StreamClass }).Stream;
 });
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
 
 const MESSAGES = [
   { role: 'system' as const, content: 'Stream politely.' },
   { role: 'user' as const, content: 'Explain provenance in two sentences please.' },
 ];
 
-function client() {
-  return new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-}
+const client = () => suite.client();
 
 function streamed() {
   return client().chat.completions.create({
@@ -46,14 +35,14 @@ describe('streamed chat completions', () => {
     let text = '';
     let id = '';
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
-    expect(env.spans()).toHaveLength(0); // the span lasts as long as the stream
+    expect(suite.env.spans()).toHaveLength(0); // the span lasts as long as the stream
     for await (const chunk of stream) {
       id = chunk.id;
       text += chunk.choices[0]?.delta.content ?? '';
       usage = chunk.usage ?? usage;
     }
-    const [span] = env.spans();
-    expect(env.spans()).toHaveLength(1);
+    const [span] = suite.env.spans();
+    expect(suite.env.spans()).toHaveLength(1);
     expect(span?.attributes).toEqual({
       'lineage.span.type': 'model_invocation',
       'gen_ai.operation.name': 'chat',
@@ -64,7 +53,7 @@ describe('streamed chat completions', () => {
       'lineage.model.version': 'gpt-4o-2024-08-06',
       'lineage.model.pinned': true,
       'server.address': '127.0.0.1',
-      'server.port': Number(new URL(server.baseURL).port),
+      'server.port': Number(new URL(suite.server.baseURL).port),
       'lineage.response.time_to_first_token_ms': expect.any(Number),
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'gen_ai.response.id': id,
@@ -81,7 +70,7 @@ describe('streamed chat completions', () => {
     for await (const _ of await streamed()) {
       // drain
     }
-    const [a, b] = env.spans();
+    const [a, b] = suite.env.spans();
     expect(a?.attributes['lineage.output.sha256']).toBe(sha256Text(whole.choices[0]?.message.content ?? ''));
     expect(b?.attributes['lineage.output.sha256']).toBe(a?.attributes['lineage.output.sha256']);
   });
@@ -96,8 +85,8 @@ describe('streamed chat completions', () => {
     const [l, r] = await Promise.all([read(left), read(right)]);
     expect(l).toBe(r);
     expect(l.length).toBeGreaterThan(0);
-    expect(env.spans()).toHaveLength(1);
-    expect(env.spans()[0]?.attributes['lineage.output.sha256']).toBe(sha256Text(l));
+    expect(suite.env.spans()).toHaveLength(1);
+    expect(suite.env.spans()[0]?.attributes['lineage.output.sha256']).toBe(sha256Text(l));
   });
 
   it('keeps toReadableStream() working and ends the span when it is drained', async () => {
@@ -110,13 +99,13 @@ describe('streamed chat completions', () => {
       bytes += value.byteLength;
     }
     expect(bytes).toBeGreaterThan(0);
-    expect(env.spans()).toHaveLength(1);
-    expect(env.spans()[0]?.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(suite.env.spans()).toHaveLength(1);
+    expect(suite.env.spans()[0]?.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
   });
 
   it('keeps controller.abort() behaviour (same chunks as an uninstrumented client) and ends the span without an error', async () => {
     // The ESM build of openai is a separate module that the require hook did not patch: the control.
-    const plain = new PlainOpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    const plain = new PlainOpenAI({ apiKey: 'test', baseURL: suite.server.baseURL, maxRetries: 0 });
     const readAborting = async (stream: AsyncIterable<unknown> & { controller: AbortController }) => {
       let chunks = 0;
       for await (const _ of stream) {
@@ -128,14 +117,14 @@ describe('streamed chat completions', () => {
     const params = { model: 'gpt-4o', messages: MESSAGES, stream: true as const };
     const expected = await readAborting(await plain.chat.completions.create(params));
     expect(await readAborting(await client().chat.completions.create(params))).toBe(expected);
-    const spans = await env.waitForSpans(1);
+    const spans = await suite.env.waitForSpans(1);
     expect(spans).toHaveLength(1);
     expect(spans[0]?.status.code).not.toBe(SpanStatusCode.ERROR);
   });
 
   it('ends the span when the consumer breaks out of the loop', async () => {
     for await (const _ of await streamed()) break;
-    expect(env.spans()).toHaveLength(1);
+    expect(suite.env.spans()).toHaveLength(1);
   });
 
   it('still refuses a second iteration exactly like the client does', async () => {
@@ -148,7 +137,7 @@ describe('streamed chat completions', () => {
         // second pass
       }
     }).rejects.toThrow(/consumed stream/);
-    expect(env.spans()).toHaveLength(1);
-    expect(env.spans()[0]?.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(suite.env.spans()).toHaveLength(1);
+    expect(suite.env.spans()[0]?.status.code).not.toBe(SpanStatusCode.ERROR);
   });
 });

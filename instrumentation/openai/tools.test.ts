@@ -1,27 +1,15 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe, expect, it } from 'vitest';
 import { sha256Json, sha256Text } from '../../src/hashing/sha256.js';
 import { recordOutput } from '../../src/output.js';
 import { recordRetrieval } from '../../src/retrieval.js';
 import { startRun } from '../../src/run.js';
 import { linksOf, ref } from '../../src/test-support/tracing.js';
 import { recordToolCall } from '../../src/tool-call.js';
-import { type InstrumentedOpenAi, setupInstrumentedOpenAi } from './test-support/setup.js';
+import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
 
-let env: InstrumentedOpenAi;
-let server: FakeOpenAiServer;
-
-beforeAll(async () => {
-  env = setupInstrumentedOpenAi();
-  server = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await server.close();
-  await env.shutdown();
-});
-beforeEach(() => env.tracing.reset());
+const suite = useInstrumentedOpenAiSuite();
 
 const TOOLS: ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_rate', parameters: { type: 'object' } } },
@@ -29,12 +17,10 @@ const TOOLS: ChatCompletionTool[] = [
 ];
 const CHUNK = 'Fixed-rate loans above 50k need two approvals (policy 7.2).';
 
-function client() {
-  return new env.openai.OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
-}
+const client = () => suite.client();
 
 function spanNamed(name: string, index = 0): ReadableSpan {
-  const found = env.tracing.spans().filter((s) => s.name === name);
+  const found = suite.env.tracing.spans().filter((s) => s.name === name);
   const span = found[index];
   if (span === undefined) throw new Error(`no span '${name}' #${index}`);
   return span;
@@ -183,7 +169,7 @@ describe.each([false, true])('a tool loop with parallel tool calls (stream=%s)',
       }),
     ]);
     // Every span belongs to the run's trace.
-    const traceIds = new Set(env.tracing.spans().map((s) => s.spanContext().traceId));
+    const traceIds = new Set(suite.env.tracing.spans().map((s) => s.spanContext().traceId));
     expect(traceIds.size).toBe(1);
   });
 });

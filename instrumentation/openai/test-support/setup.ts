@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type * as OpenAINamespace from 'openai';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { type FakeOpenAiServer, startFakeOpenAi } from '../../../examples/fake-openai/server.js';
 import { installTracing, type TestTracing } from '../../../src/test-support/tracing.js';
 import { LineageOpenAIInstrumentation } from '../instrumentation.js';
 import type { LineageOpenAIInstrumentationConfig } from '../types.js';
@@ -44,4 +46,49 @@ export function setupInstrumentedOpenAi(config: LineageOpenAIInstrumentationConf
       await tracing.shutdown();
     },
   };
+}
+
+/** What {@link useInstrumentedOpenAiSuite} gives a test file; `env` and `server` exist once its beforeAll ran. */
+export interface InstrumentedOpenAiSuite {
+  readonly env: InstrumentedOpenAi;
+  readonly server: FakeOpenAiServer;
+  /** A client of the patched module for the fake server (or `baseURL`), without retries. */
+  client(baseURL?: string): InstanceType<OpenAiModule['OpenAI']>;
+}
+
+/**
+ * The hooks every instrumentation test file needs: the instrumentation and the fake OpenAI
+ * server before all tests, recorded spans cleared before each, both shut down after all.
+ */
+export function useInstrumentedOpenAiSuite(
+  config: LineageOpenAIInstrumentationConfig = {},
+): InstrumentedOpenAiSuite {
+  let env: InstrumentedOpenAi | undefined;
+  let server: FakeOpenAiServer | undefined;
+  beforeAll(async () => {
+    env = setupInstrumentedOpenAi(config);
+    server = await startFakeOpenAi();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await env?.shutdown();
+  });
+  beforeEach(() => env?.tracing.reset());
+  const suite: InstrumentedOpenAiSuite = {
+    get env() {
+      if (env === undefined) throw new Error('the instrumented environment exists only once beforeAll ran');
+      return env;
+    },
+    get server() {
+      if (server === undefined) throw new Error('the fake server exists only once beforeAll ran');
+      return server;
+    },
+    client: (baseURL) =>
+      new suite.env.openai.OpenAI({
+        apiKey: 'test',
+        baseURL: baseURL ?? suite.server.baseURL,
+        maxRetries: 0,
+      }),
+  };
+  return suite;
 }
