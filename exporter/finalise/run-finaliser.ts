@@ -60,10 +60,10 @@ const MAX_BACKOFF_RUNS = 10_000;
 /**
  * Finalises settled runs: infers edges for foreign spans, writes one PROV-O bundle per
  * run (or a numbered supplementary bundle for spans that arrived after the run was
- * archived), and records the finalisations of one tick in the store together. All state lives in the stores,
- * so a restart resumes where it stopped; a crash between the archive put and the store
- * update is harmless because the bundle bytes are deterministic and a put of identical
- * bytes returns the existing object.
+ * archived), and records the finalisations of one tick in the store together. All state
+ * lives in the stores, so a restart resumes where it stopped; a crash between the archive
+ * puts and the store update is harmless because the bundle bytes are deterministic and a
+ * put of identical bytes returns the existing object.
  */
 export class RunFinaliser {
   readonly #o: Required<Omit<RunFinaliserOptions, 'onFinalised' | 'log'>> &
