@@ -12,31 +12,16 @@
 import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import * as callbackManagerModule from '@langchain/core/callbacks/manager';
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as openaiModule from 'openai';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe, expect } from 'vitest';
 import { describeInteropLineage, expectUnpatched } from './test-support/interop-suite.js';
-import { buildLangChainAgent, type LangChainAgent } from './test-support/langchain-agent.js';
+import { useLangChainAgent } from './test-support/langchain-agent.js';
 
 const LANGCHAIN_SCOPE = '@arizeai/openinference-instrumentation-langchain';
 const OPENAI_SCOPE = '@arizeai/openinference-instrumentation-openai';
 
-let fake: FakeOpenAiServer;
-let agent: LangChainAgent;
-
-beforeAll(async () => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  fake = await startFakeOpenAi();
-  agent = await buildLangChainAgent(fake.baseURL);
-});
-
-afterAll(async () => {
-  await fake.close();
-  context.disable();
-});
+const app = useLangChainAgent();
 
 const ms = (t: readonly [number, number]) => t[0] * 1000 + t[1] / 1e6;
 
@@ -89,7 +74,7 @@ describe('@arizeai/openinference-instrumentation-langchain + -openai → lineage
       langchain.manuallyInstrument(callbackManagerModule);
       const openai = new OpenAIInstrumentation({ tracerProvider: path.provider });
       openai.manuallyInstrument(openaiModule as unknown as Parameters<typeof openai.manuallyInstrument>[0]);
-      const result = await agent.run(path.provider.getTracer('foreign-support-app'));
+      const result = await app.agent.run(path.provider.getTracer('foreign-support-app'));
       return {
         run: { ...result, modelCalls: 2, embeddingCalls: 1 },
         disable: () => {

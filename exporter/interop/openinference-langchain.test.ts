@@ -4,26 +4,11 @@
  */
 import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
 import * as callbackManagerModule from '@langchain/core/callbacks/manager';
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { afterAll, beforeAll, describe } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe } from 'vitest';
 import { describeInteropLineage, expectUnpatched } from './test-support/interop-suite.js';
-import { buildLangChainAgent, type LangChainAgent } from './test-support/langchain-agent.js';
+import { useLangChainAgent } from './test-support/langchain-agent.js';
 
-let fake: FakeOpenAiServer;
-let agent: LangChainAgent;
-
-beforeAll(async () => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  fake = await startFakeOpenAi();
-  agent = await buildLangChainAgent(fake.baseURL);
-});
-
-afterAll(async () => {
-  await fake.close();
-  context.disable();
-});
+const app = useLangChainAgent();
 
 describe('@arizeai/openinference-instrumentation-langchain → lineage', () => {
   describeInteropLineage({
@@ -38,7 +23,7 @@ describe('@arizeai/openinference-instrumentation-langchain → lineage', () => {
       });
       // ESM LangChain is not seen by the require hook: patch the callbacks manager namespace by hand.
       instrumentation.manuallyInstrument(callbackManagerModule);
-      const result = await agent.run(path.provider.getTracer('foreign-support-app'));
+      const result = await app.agent.run(path.provider.getTracer('foreign-support-app'));
       return {
         run: { ...result, modelCalls: 2 },
         disable: () => {

@@ -11,34 +11,19 @@
  * spans"), which closes all three gaps of traceloop-langchain.test.ts.
  */
 
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe, expect } from 'vitest';
 import { FAKE_MODEL_VERSION } from './test-support/interop-corpus.js';
 import { describeInteropLineage, expectUnpatched } from './test-support/interop-suite.js';
-import { buildLangChainAgent, type LangChainAgent } from './test-support/langchain-agent.js';
+import { useLangChainAgent } from './test-support/langchain-agent.js';
 import { patchTraceloopLangChain } from './test-support/traceloop-langchain-patch.js';
 
 const LANGCHAIN_SCOPE = '@traceloop/instrumentation-langchain';
 const OPENAI_SCOPE = '@traceloop/instrumentation-openai';
 
-let fake: FakeOpenAiServer;
-let agent: LangChainAgent;
-
-beforeAll(async () => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  fake = await startFakeOpenAi();
-  agent = await buildLangChainAgent(fake.baseURL);
-});
-
-afterAll(async () => {
-  await fake.close();
-  context.disable();
-});
+const app = useLangChainAgent();
 
 /** The part of the OpenAI instrumentation's patch API the test uses (`unpatch` takes the module's exports). */
 interface ManualPatch {
@@ -100,7 +85,7 @@ describe('@traceloop/instrumentation-langchain + @traceloop/instrumentation-open
       const manual = openai as unknown as ManualPatch;
       // @langchain/openai calls the ESM `openai` client, the class imported here.
       manual.manuallyInstrument(OpenAI);
-      const result = await agent.run(path.provider.getTracer('foreign-support-app'));
+      const result = await app.agent.run(path.provider.getTracer('foreign-support-app'));
       return {
         run: { ...result, modelCalls: 2 },
         disable: async () => {

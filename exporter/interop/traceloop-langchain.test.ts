@@ -4,27 +4,12 @@
  * when an app registers only this instrumentation; Traceloop's SDK default (with its OpenAI
  * instrumentation too) is traceloop-langchain-openai.test.ts, which has none of the gaps below.
  */
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { afterAll, beforeAll, describe } from 'vitest';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../examples/fake-openai/server.js';
+import { describe } from 'vitest';
 import { describeInteropLineage } from './test-support/interop-suite.js';
-import { buildLangChainAgent, type LangChainAgent } from './test-support/langchain-agent.js';
+import { useLangChainAgent } from './test-support/langchain-agent.js';
 import { patchTraceloopLangChain } from './test-support/traceloop-langchain-patch.js';
 
-let fake: FakeOpenAiServer;
-let agent: LangChainAgent;
-
-beforeAll(async () => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  fake = await startFakeOpenAi();
-  agent = await buildLangChainAgent(fake.baseURL);
-});
-
-afterAll(async () => {
-  await fake.close();
-  context.disable();
-});
+const app = useLangChainAgent();
 
 describe('@traceloop/instrumentation-langchain → lineage', () => {
   describeInteropLineage({
@@ -36,7 +21,7 @@ describe('@traceloop/instrumentation-langchain → lineage', () => {
     recordsToolCalls: true,
     async run(path) {
       const restore = patchTraceloopLangChain(path.provider);
-      const result = await agent.run(path.provider.getTracer('foreign-support-app'));
+      const result = await app.agent.run(path.provider.getTracer('foreign-support-app'));
       return { run: { ...result, modelCalls: 2 }, disable: restore };
     },
     gaps: {

@@ -13,8 +13,11 @@ import { type BaseMessage, HumanMessage, SystemMessage } from '@langchain/core/m
 import { RunnableLambda } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
-import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { context, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
+import { type FakeOpenAiServer, startFakeOpenAi } from '../../../examples/fake-openai/server.js';
 import {
   INTEROP_CORPUS,
   INTEROP_QUESTION,
@@ -110,6 +113,30 @@ export async function buildLangChainAgent(baseURL: string): Promise<LangChainAge
           root.end();
         }
       });
+    },
+  };
+}
+
+/**
+ * The hooks of a LangChain interop test file: a context manager, the fake OpenAI server and
+ * the agent before all tests, both torn down after. `agent` exists once beforeAll ran.
+ */
+export function useLangChainAgent(): { readonly agent: LangChainAgent } {
+  let fake: FakeOpenAiServer | undefined;
+  let agent: LangChainAgent | undefined;
+  beforeAll(async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    fake = await startFakeOpenAi();
+    agent = await buildLangChainAgent(fake.baseURL);
+  });
+  afterAll(async () => {
+    await fake?.close();
+    context.disable();
+  });
+  return {
+    get agent() {
+      if (agent === undefined) throw new Error('the LangChain agent exists only once beforeAll ran');
+      return agent;
     },
   };
 }
