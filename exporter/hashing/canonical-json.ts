@@ -12,7 +12,8 @@ export function canonicalJson(value: unknown): string {
   return out;
 }
 
-function wellFormed(s: string): boolean {
+/** True when the string has no lone surrogate (String#isWellFormed). */
+export function wellFormed(s: string): boolean {
   // String#isWellFormed is ES2024 (Node ≥ 20); the project's lib setting is ES2023.
   return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

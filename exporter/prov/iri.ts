@@ -1,3 +1,4 @@
+import { wellFormed } from '../hashing/canonical-json.js';
 import { LIN_ID_BASE } from './context.js';
 
 /**
@@ -12,7 +13,7 @@ import { LIN_ID_BASE } from './context.js';
 export function encodeIriSegment(value: string): string {
   // Most node ids (hex trace/span ids joined by ':') need no escaping at all.
   if (ALL_UNRESERVED.test(value) && !DOTS_ONLY.test(value)) return value;
-  const out = isWellFormed(value) ? escapeNative(value) : escapeByCharacter(value);
+  const out = wellFormed(value) ? escapeNative(value) : escapeByCharacter(value);
   if (out === '') return '~';
   // A dot-only segment would be removed or resolved by IRI normalisation.
   return DOTS_ONLY.test(out) ? out.replaceAll('.', '%2E') : out;
@@ -48,17 +49,6 @@ export function escapeByCharacter(value: string): string {
     for (const byte of utf8.encode(ch)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-function isWellFormed(value: string): boolean {
-  const native = (value as string & { isWellFormed?: () => boolean }).isWellFormed;
-  if (typeof native === 'function') return native.call(value);
-  try {
-    encodeURIComponent(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** IRI of a lineage node, derived only from its deterministic node id (stable across bundles). */
