@@ -12,6 +12,13 @@
  * 4 KB, an AsyncLocalStorage context manager is active (as in any real deployment), and
  * spans go to a counting span processor so exporter cost does not blur the comparison.
  *
+ * The same wrappers are then measured a second time with the client's request path stubbed
+ * (`isolated`): `create` returns a real `APIPromise` over an already-settled response whose
+ * parse yields the canned completion. That leaves each instrumentation's own work, without
+ * the client's ~40 µs of request building, fetch and parsing whose drift dominates the
+ * spread of the first figures; it is a tighter reading of the instrumentations, not of what
+ * an application pays (the first figures are that).
+ *
  * Usage: `npx tsx bench/instrumentation-bench.ts [--quick]` — prints one JSON object.
  */
 import { createRequire } from 'node:module';
@@ -27,6 +34,7 @@ import { sha256Json } from '../src/hashing/sha256.js';
 const require = createRequire(import.meta.url);
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 12 : 60;
+const ISOLATED_ROUNDS = quick ? 20 : 100;
 const BLOCK_CALLS = quick ? 100 : 250;
 const WARMUP_CALLS = quick ? 500 : 2000;
 
@@ -116,7 +124,39 @@ configureLineage({ tracerProvider: provider });
 
 const openai = require('openai') as OpenAiCjs;
 const proto = openai.OpenAI.Chat.Completions.prototype as unknown as { create: CreateFn };
-const ORIGINAL = proto.create;
+const CLIENT_CREATE = proto.create;
+
+// --- the isolated request path: a real APIPromise over a settled response, no client work ---
+
+type ApiPromiseClass = new (
+  client: unknown,
+  responsePromise: Promise<unknown>,
+  parse: (client: unknown, props: unknown) => unknown,
+) => Promise<unknown>;
+const { APIPromise } = require('openai/core/api-promise') as { APIPromise: ApiPromiseClass };
+const STUB_PROPS = {
+  response: new Response(null, { status: 200, headers: HEADERS }),
+  options: { method: 'post', path: '/chat/completions' },
+  controller: new AbortController(),
+  requestLogID: 'log_bench',
+  retryOfRequestLogID: undefined,
+  startTime: 0,
+};
+// A fresh object per call, as the client's own parse returns (instrumentations may annotate it).
+const parseStub = async (): Promise<unknown> => JSON.parse(CANNED);
+const STUB_CREATE: CreateFn = function stubCreate(this: unknown) {
+  return new APIPromise((this as { _client: unknown })._client, Promise.resolve(STUB_PROPS), parseStub);
+};
+
+/**
+ * What every instrumentation wraps: it forwards to the client's `create` or to the stub, so
+ * one installation of each instrumentation serves both measurements (OpenInference refuses a
+ * second patch of the same module).
+ */
+let target: CreateFn = CLIENT_CREATE;
+const ORIGINAL: CreateFn = function create(this: unknown, ...args: unknown[]) {
+  return target.apply(this, args);
+};
 const client = new openai.OpenAI({
   apiKey: 'bench',
   baseURL: 'http://fake.invalid/v1',
@@ -138,6 +178,11 @@ interface Variant {
   readonly name: string;
   readonly scope: string;
   readonly create: CreateFn;
+  /**
+   * Not an instrumentation as it ships (a floor, or a peer with its recording cut down): shown
+   * to read the others against, left out of `ours_cheapest`.
+   */
+  readonly reference?: boolean;
 }
 
 async function loadVariants(): Promise<Variant[]> {
@@ -186,6 +231,7 @@ async function loadVariants(): Promise<Variant[]> {
   traceloopOff.setTracerProvider(provider);
   variants.push({
     name: 'traceloop (content off)',
+    reference: true,
     scope: '@traceloop/instrumentation-openai',
     create: capture(() => traceloopOff.manuallyInstrument(openai.OpenAI as never)),
   });
@@ -203,7 +249,7 @@ async function loadVariants(): Promise<Variant[]> {
     );
     return result;
   };
-  variants.push({ name: 'bare OTel span (floor)', scope: 'bare-span', create: bare });
+  variants.push({ name: 'bare OTel span (floor)', scope: 'bare-span', create: bare, reference: true });
   // Reference: the floor plus the SDK's input hash (RFC 8785 + SHA-256 of the 4 KB messages) —
   // what hashing alone costs, to read ours against.
   const bareHashed: CreateFn = function bareHashedCreate(this: unknown, ...args: unknown[]) {
@@ -219,7 +265,12 @@ async function loadVariants(): Promise<Variant[]> {
     );
     return result;
   };
-  variants.push({ name: 'bare OTel span + input hash (reference)', scope: 'bare-span', create: bareHashed });
+  variants.push({
+    name: 'bare OTel span + input hash (reference)',
+    scope: 'bare-span',
+    create: bareHashed,
+    reference: true,
+  });
   return variants;
 }
 
@@ -261,9 +312,14 @@ interface Samples {
   spans: number;
 }
 
-async function main(): Promise<void> {
-  const started = performance.now();
-  const variants = await loadVariants();
+interface Measured {
+  readonly samples: Map<string, Samples>;
+  readonly baselineCpu: number[];
+  readonly baselineWall: number[];
+}
+
+/** A/B rounds over all variants: patched blocks paired with original blocks. */
+async function measure(variants: readonly Variant[], rounds: number): Promise<Measured> {
   for (const v of variants) await block(v.create, WARMUP_CALLS);
   await block(ORIGINAL, WARMUP_CALLS);
 
@@ -272,7 +328,7 @@ async function main(): Promise<void> {
   );
   const baselineCpu: number[] = [];
   const baselineWall: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < rounds; r++) {
     // Rotate which instrumentation goes first and swap the A/B order every round.
     const order = variants.map((_, i) => variants[(i + r) % variants.length] as Variant);
     for (const v of order) {
@@ -299,6 +355,17 @@ async function main(): Promise<void> {
       s.patchedCpu.push(b.cpu);
     }
   }
+  return { samples, baselineCpu, baselineWall };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const variants = await loadVariants();
+  target = CLIENT_CREATE;
+  const { samples, baselineCpu, baselineWall } = await measure(variants, ROUNDS);
+  target = STUB_CREATE;
+  const isolated = await measure(variants, ISOLATED_ROUNDS);
+  target = CLIENT_CREATE;
 
   const callsPerVariant = ROUNDS * BLOCK_CALLS;
   const added = (name: string) => summary(samples.get(name)?.cpuDiff ?? []).median;
@@ -320,8 +387,23 @@ async function main(): Promise<void> {
       spans_per_call: round(s.spans / callsPerVariant, 2),
     };
   }
+  const isolatedAdded = (name: string) => summary(isolated.samples.get(name)?.cpuDiff ?? []).median;
+  const isolatedOurs = isolatedAdded('agent-lineage');
+  const isolatedResults: Record<string, unknown> = {};
+  for (const v of variants) {
+    const s = isolated.samples.get(v.name) as Samples;
+    const cpu = summary(s.cpuDiff);
+    isolatedResults[v.name] = {
+      added_us_per_call: round(cpu.median),
+      ratio_to_ours: round(cpu.median / isolatedOurs, 2),
+      added_cpu_iqr_us: [round(cpu.q1), round(cpu.q3)],
+      // Shows each instrumentation really recorded the stubbed calls.
+      spans_per_call: round(s.spans / (ISOLATED_ROUNDS * BLOCK_CALLS), 2),
+    };
+  }
   const ourSpan = processor.sample.get('agent-lineage/instrumentation-openai');
-  const peers = variants.filter((v) => v.name !== 'agent-lineage' && !v.name.startsWith('bare'));
+  // Each peer as it ships (its default configuration); the references are not competitors.
+  const peers = variants.filter((v) => v.name !== 'agent-lineage' && v.reference !== true);
   const output = {
     benchmark: 'instrumentation-openai-chat-overhead',
     method:
@@ -353,6 +435,14 @@ async function main(): Promise<void> {
     },
     ours_cheapest: peers.every((v) => added(v.name) > ours),
     ours_cheaper_than: peers.filter((v) => added(v.name) > ours).map((v) => v.name),
+    isolated: {
+      method:
+        "the same wrappers, A/B again, with create() returning a real APIPromise over a settled response (no client request building, fetch or body parsing): the instrumentations' own work",
+      rounds: ISOLATED_ROUNDS,
+      baseline_cpu_us_per_call: round(median(isolated.baselineCpu)),
+      results: isolatedResults,
+      ours_cheapest: peers.every((v) => isolatedAdded(v.name) > isolatedOurs),
+    },
     seconds: round((performance.now() - started) / 1000),
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
