@@ -133,7 +133,18 @@ type ApiPromiseClass = new (
   responsePromise: Promise<unknown>,
   parse: (client: unknown, props: unknown) => unknown,
 ) => Promise<unknown>;
-const { APIPromise } = require('openai/core/api-promise') as { APIPromise: ApiPromiseClass };
+const { APIPromise } = loadApiPromise();
+
+function loadApiPromise(): { APIPromise: ApiPromiseClass } {
+  try {
+    return require('openai/core/api-promise') as { APIPromise: ApiPromiseClass };
+  } catch (error) {
+    throw new Error(
+      `bench:instrumentation: openai ${versionOf('openai')} has no openai/core/api-promise (v5 and later do); run it with the openai version in package.json (npm ci)`,
+      { cause: error },
+    );
+  }
+}
 const STUB_PROPS = {
   response: new Response(null, { status: 200, headers: HEADERS }),
   options: { method: 'post', path: '/chat/completions' },
