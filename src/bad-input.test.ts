@@ -155,6 +155,44 @@ describe('bad input never crashes the host', () => {
     expect(() => recordModelInvocation({ provider: 'p', model: 'm' }, anything('nope'))).toThrow(TypeError);
   });
 
+  it('recordModelInvocation records a call whose messages throw when read, without their hashes or links', async () => {
+    const boom = new Error('getter exploded');
+    const hostile = [
+      { role: 'user', content: 'earlier answer' },
+      {
+        get role(): string {
+          throw boom;
+        },
+        content: 'x',
+      },
+      new Proxy(
+        {},
+        {
+          get() {
+            throw boom;
+          },
+        },
+      ),
+    ];
+    await startRun({ agentName: 'hostile' }, async () => {
+      // Something tracked in the run, so consumption inference scans the messages too.
+      recordModelInvocation({ provider: 'p', model: 'first' }, (scope) =>
+        scope.setResponse({ output: 'earlier answer' }),
+      );
+      const result = recordModelInvocation(
+        { provider: 'p', model: 'hostile', messages: hostile, system: 'be careful' },
+        () => 'answered',
+      );
+      expect(result).toBe('answered');
+    });
+    const span = tracing.span('chat hostile');
+    expect(span.attributes['lineage.input.sha256']).toBeUndefined();
+    expect(span.attributes['lineage.prompt.system.sha256']).toBeUndefined();
+    expect(span.links).toEqual([]);
+    expect(span.attributes['lineage.model.version']).toBe('hostile');
+    expect(logged.some((l) => l.includes('getter exploded'))).toBe(true);
+  });
+
   it('recordRetrieval drops and counts sources it cannot record', async () => {
     for (const bad of NASTY) expect(recordRetrieval(anything(bad), () => 'ok')).toBe('ok');
     tracing.reset();

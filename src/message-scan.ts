@@ -1,3 +1,5 @@
+import { reportDrop } from './report.js';
+
 /**
  * Reads what consumption inference needs from untrusted request messages (OpenAI chat
  * and Anthropic messages shapes): the text they carry and the tool-call ids they mention.
@@ -13,20 +15,38 @@ export interface MessageScan {
 /** Upper bound on messages and parts looked at, so a hostile request cannot make the scan slow. */
 const MAX_ITEMS = 10_000;
 
-/** Scans request messages (and an optional separate system prompt). */
+/**
+ * Scans request messages (and an optional separate system prompt). Never throws: messages
+ * whose reading throws (a getter, a Proxy) yield nothing to infer from, which is reported.
+ */
 export function scanMessages(messages: unknown, system?: unknown): MessageScan {
+  try {
+    return scan(messages, system);
+  } catch (error) {
+    reportDrop(
+      'consumption inference',
+      `messages unreadable: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return { text: '', toolCallIds: new Set() };
+  }
+}
+
+function scan(messages: unknown, system: unknown): MessageScan {
   const texts: string[] = [];
   const ids = new Set<string>();
   let budget = MAX_ITEMS;
   collectText(system, texts);
   if (Array.isArray(messages)) {
-    for (const message of messages) {
+    // By index, as JSON.stringify reads what is sent: an own Symbol.iterator is not consulted.
+    for (let i = 0; i < messages.length; i++) {
+      const message: unknown = messages[i];
       if (--budget < 0) break;
       if (typeof message !== 'object' || message === null) continue;
       const m = message as Record<string, unknown>;
       if (typeof m.tool_call_id === 'string') ids.add(m.tool_call_id);
-      if (Array.isArray(m.tool_calls)) {
-        for (const call of m.tool_calls) addId(ids, (call as { id?: unknown } | null)?.id);
+      const calls = m.tool_calls;
+      if (Array.isArray(calls)) {
+        for (let j = 0; j < calls.length; j++) addId(ids, (calls[j] as { id?: unknown } | null)?.id);
       }
       budget -= collectParts(m.content, texts, ids);
     }
@@ -40,7 +60,8 @@ function collectParts(content: unknown, texts: string[], ids: Set<string>): numb
     return 0;
   }
   let seen = 0;
-  for (const part of content) {
+  for (let i = 0; i < content.length; i++) {
+    const part: unknown = content[i];
     if (++seen > MAX_ITEMS) break;
     if (typeof part !== 'object' || part === null) continue;
     const p = part as Record<string, unknown>;

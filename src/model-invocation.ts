@@ -320,13 +320,13 @@ export function requestDescription(
  * Adds the request hashes: `lineage.prompt.system.sha256` (the system prompt(s)),
  * `lineage.input.sha256` (canonical JSON of the messages) and `lineage.tools.sha256`
  * (canonical JSON of the tool definitions). A value that cannot be hashed is reported and
- * left out.
+ * left out; this never throws, whatever the caller's objects do when read.
  */
 export function addRequestHashes(
   b: AttributeBuilder,
   request: Partial<ModelInvocationRequest>,
 ): AttributeBuilder {
-  const prompts = systemPrompts(request);
+  const prompts = optionalPrompts(request);
   if (prompts !== undefined)
     b.string(ATTR_LINEAGE_PROMPT_SYSTEM_SHA256, optionalHash(systemPromptHash, prompts));
   if (request.messages !== undefined)
@@ -336,12 +336,28 @@ export function addRequestHashes(
   return b;
 }
 
+/** {@link systemPrompts}, or undefined (reported) when reading the messages throws (a getter, a Proxy). */
+function optionalPrompts(request: Partial<ModelInvocationRequest>): unknown[] | undefined {
+  try {
+    return systemPrompts(request);
+  } catch (error) {
+    reportDrop(
+      'hash omitted',
+      `system prompt unreadable: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
+}
+
 /** The system prompt(s): the separate `system` field and every system/developer message's content. */
 function systemPrompts(request: Partial<ModelInvocationRequest>): unknown[] | undefined {
   const prompts: unknown[] = [];
   if (request.system !== undefined) prompts.push(request.system);
-  if (Array.isArray(request.messages)) {
-    for (const m of request.messages) {
+  const messages = request.messages;
+  if (Array.isArray(messages)) {
+    // By index, as JSON.stringify reads what is sent: an own Symbol.iterator is not consulted.
+    for (let i = 0; i < messages.length; i++) {
+      const m: unknown = messages[i];
       if (typeof m === 'object' && m !== null && SYSTEM_ROLES.has((m as { role?: unknown }).role)) {
         prompts.push((m as { content?: unknown }).content);
       }

@@ -105,8 +105,13 @@ export class OpenAiInvocation {
     );
     this.ctx = trace.setSpan(parent, this.span);
     if (this.span.isRecording()) {
-      const hashes = new AttributeBuilder(this.config.maxAttributeLength);
-      this.span.setAttributes(addRequestHashes(hashes, request.request).attributes);
+      // The span exists now: nothing may throw out of this constructor, or no one would end it.
+      try {
+        const hashes = new AttributeBuilder(this.config.maxAttributeLength);
+        this.span.setAttributes(addRequestHashes(hashes, request.request).attributes);
+      } catch (error) {
+        reportFailure('openai instrumentation: hashing the request', error);
+      }
     }
   }
 
