@@ -10,9 +10,9 @@ export { configureLineage, DEFAULT_LIMITS, resetLineageConfig } from './config.j
 export type { DataSourceInput, DataSourceKind } from './datasource.js';
 export { queryFingerprint } from './datasource.js';
 export type { HandleKind, LineageHandle } from './handles.js';
-export { CanonicalJsonError, canonicalize } from './hashing/canonical-json.js';
+export { CanonicalJsonError, canonicalize, canonicalizeAsSent } from './hashing/canonical-json.js';
 export type { ContentDigest } from './hashing/sha256.js';
-export { digestContent, sha256Bytes, sha256Json, sha256Text } from './hashing/sha256.js';
+export { digestContent, sha256Bytes, sha256Json, sha256JsonAsSent, sha256Text } from './hashing/sha256.js';
 export { digestStream } from './hashing/stream-hash.js';
 export type { ModelInvocationRequest, ModelInvocationScope } from './model-invocation.js';
 export { recordModelInvocation } from './model-invocation.js';

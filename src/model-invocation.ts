@@ -39,7 +39,7 @@ import { getConfig, type LineageConfig } from './config.js';
 import { prepareContent } from './content.js';
 import { optionalHash } from './datasource.js';
 import { type LineageHandle, RecordedHandle } from './handles.js';
-import { sha256Json, sha256Text } from './hashing/sha256.js';
+import { sha256JsonAsSent, sha256Text } from './hashing/sha256.js';
 import { explicitLinks, inferConsumedLinks } from './inference.js';
 import { scanMessages } from './message-scan.js';
 import { isPinnedModelName } from './model-pinning.js';
@@ -57,7 +57,7 @@ export interface ModelInvocationRequest {
   readonly model: string;
   /** GenAI operation; default `chat`. */
   readonly operation?: 'chat' | 'text_completion' | 'embeddings' | 'generate_content';
-  /** Request messages → `lineage.input.sha256` (canonical JSON); system/developer messages → `lineage.prompt.system.sha256`. */
+  /** Request messages → `lineage.input.sha256` (canonical JSON as sent: `undefined` fields left out); system/developer messages → `lineage.prompt.system.sha256`. */
   readonly messages?: unknown;
   /** A system prompt passed separately from the messages (Anthropic style). */
   readonly system?: unknown;
@@ -319,8 +319,9 @@ export function requestDescription(
 /**
  * Adds the request hashes: `lineage.prompt.system.sha256` (the system prompt(s)),
  * `lineage.input.sha256` (canonical JSON of the messages) and `lineage.tools.sha256`
- * (canonical JSON of the tool definitions). A value that cannot be hashed is reported and
- * left out; this never throws, whatever the caller's objects do when read.
+ * (canonical JSON of the tool definitions), each of the value as the client sends it
+ * (`undefined` fields left out, as JSON.stringify does). A value that cannot be hashed is
+ * reported and left out; this never throws, whatever the caller's objects do when read.
  */
 export function addRequestHashes(
   b: AttributeBuilder,
@@ -330,9 +331,9 @@ export function addRequestHashes(
   if (prompts !== undefined)
     b.string(ATTR_LINEAGE_PROMPT_SYSTEM_SHA256, optionalHash(systemPromptHash, prompts));
   if (request.messages !== undefined)
-    b.string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, request.messages));
+    b.string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256JsonAsSent, request.messages));
   if (request.tools !== undefined)
-    b.string(ATTR_LINEAGE_TOOLS_SHA256, optionalHash(sha256Json, request.tools));
+    b.string(ATTR_LINEAGE_TOOLS_SHA256, optionalHash(sha256JsonAsSent, request.tools));
   return b;
 }
 
@@ -369,7 +370,7 @@ function systemPrompts(request: Partial<ModelInvocationRequest>): unknown[] | un
 /** One text prompt hashes as its UTF-8 text; several (or structured ones) as one canonical JSON array. */
 function systemPromptHash(prompts: unknown): string {
   const list = prompts as unknown[];
-  return list.length === 1 && typeof list[0] === 'string' ? cachedTextHash(list[0]) : sha256Json(list);
+  return list.length === 1 && typeof list[0] === 'string' ? cachedTextHash(list[0]) : sha256JsonAsSent(list);
 }
 
 /**

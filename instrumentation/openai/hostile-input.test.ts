@@ -194,6 +194,11 @@ function nested(depth: number): unknown {
   return value;
 }
 
+/** The canonical hash of messages as JSON.stringify sends them (unsendable members dropped or null). */
+function sentHash(value: unknown): string {
+  return sha256Json(JSON.parse(JSON.stringify(value)));
+}
+
 /** The input hash the instrumentation can be expected to record: undefined when the value has no canonical form here either. */
 function hashOrUndefined(value: unknown): string | undefined {
   try {
@@ -248,75 +253,81 @@ describe('hostile messages (chat.completions.create)', () => {
     expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
   });
 
-  it('a Symbol as a message: sent as null, the same 400 BadRequestError; no input hash', async () => {
+  it('a Symbol as a message: sent as null, the same 400 BadRequestError; the input hash is of what was sent', async () => {
+    const sent = () => messages(Symbol('entry'));
     const { instrumented } = await compare('chat', () => ({
       model: 'gpt-4o',
-      messages: messages(Symbol('entry')),
+      messages: sent(),
     }));
     expect(instrumented.kind).toBe('rejected');
     expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['error.type']).toBe('BadRequestError');
-    expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
+    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
   });
 
-  it('a Symbol-valued field: JSON drops it, the call succeeds; the span ends without an input hash', async () => {
+  it('a Symbol-valued field: JSON drops it, the call succeeds; the input hash is of what was sent', async () => {
+    const sent = () => [{ role: 'user', content: 'hello', tag: Symbol('field') }];
     const { instrumented } = await compare('chat', () => ({
       model: 'gpt-4o',
-      messages: [{ role: 'user', content: 'hello', tag: Symbol('field') }],
+      messages: sent(),
     }));
     expect(instrumented.kind).toBe('value');
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
+    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
     expect(span.attributes[OUTPUT_HASH]).toEqual(expect.any(String));
   });
 
-  it('a function as a message: sent as null, the same 400; no input hash', async () => {
+  it('a function as a message: sent as null, the same 400; the input hash is of what was sent', async () => {
+    const sent = () => messages(() => 'not a message');
     const { instrumented } = await compare('chat', () => ({
       model: 'gpt-4o',
-      messages: messages(() => 'not a message'),
+      messages: sent(),
     }));
     expect(instrumented.kind).toBe('rejected');
     expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
+    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
   });
 
-  it('a function-valued field: JSON drops it, the call succeeds; no input hash', async () => {
+  it('a function-valued field: JSON drops it, the call succeeds; the input hash is of what was sent', async () => {
+    const sent = () => [{ role: 'user', content: 'hello', fn: () => 1 }];
     const { instrumented } = await compare('chat', () => ({
       model: 'gpt-4o',
-      messages: [{ role: 'user', content: 'hello', fn: () => 1 }],
+      messages: sent(),
     }));
     expect(instrumented.kind).toBe('value');
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
+    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
   });
 
-  it('an undefined entry: sent as null, the same 400; no input hash', async () => {
+  it('an undefined entry: sent as null, the same 400; the input hash is of what was sent', async () => {
+    const sent = () => messages(undefined);
     const { instrumented } = await compare('chat', () => ({
       model: 'gpt-4o',
-      messages: messages(undefined),
+      messages: sent(),
     }));
     expect(instrumented.kind).toBe('rejected');
     expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
+    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
   });
 
-  it('an undefined-valued field: JSON drops it, the call succeeds; no input hash', async () => {
+  it('an undefined-valued field (a message built as { role, content, name }): JSON drops it, the call succeeds; the input hash is of what was sent', async () => {
+    const sent = () => [{ role: 'user', content: 'hello', name: undefined }];
     const { instrumented } = await compare('chat', () => ({
       model: 'gpt-4o',
-      messages: [{ role: 'user', content: 'hello', name: undefined }],
+      messages: sent(),
     }));
     expect(instrumented.kind).toBe('value');
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
+    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
   });
 
   it('a throwing getter on a user message content: the very same error object; span failed, no input hash', async () => {

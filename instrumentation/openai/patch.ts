@@ -1,6 +1,6 @@
 import { type Attributes, type Context, context, type Tracer } from '@opentelemetry/api';
 import { anyFrameworkModelCallOpen, isFrameworkModelCall } from '../../src/framework-model-calls.js';
-import { sha256Json } from '../../src/hashing/sha256.js';
+import { sha256JsonAsSent } from '../../src/hashing/sha256.js';
 import { reportFailure } from '../../src/report.js';
 import { observeApiPromise, type ResultObserver } from './api-promise.js';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from './attributes.js';
@@ -125,7 +125,7 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
 function recordedByFramework(messages: unknown): boolean {
   if (messages === undefined || !anyFrameworkModelCallOpen()) return false;
   try {
-    return isFrameworkModelCall('chat', sha256Json(messages));
+    return isFrameworkModelCall('chat', sha256JsonAsSent(messages));
   } catch {
     // No canonical form, so no framework span has this hash: record the call as usual.
     return false;

@@ -1,6 +1,6 @@
 import oracle from 'canonicalize';
 import { describe, expect, it } from 'vitest';
-import { CanonicalJsonError, canonicalize } from './canonical-json.js';
+import { CanonicalJsonError, canonicalize, canonicalizeAsSent } from './canonical-json.js';
 
 function fromBits(hex: string): number {
   const view = new DataView(new ArrayBuffer(8));
@@ -245,5 +245,76 @@ describe('canonicalize (RFC 8785)', () => {
     expect(() => canonicalize({ long: `${'x'.repeat(600)}\ud800` })).toThrow(
       /'\/long': string contains a lone surrogate/,
     );
+  });
+});
+
+describe('canonicalizeAsSent (RFC 8785 of what JSON.stringify sends)', () => {
+  it('leaves out undefined, function and symbol properties and writes such array elements as null', () => {
+    const message = {
+      role: 'user',
+      content: 'hi',
+      name: undefined,
+      f: () => 1,
+      [Symbol('s')]: 1,
+      s: Symbol('t'),
+    };
+    expect(canonicalizeAsSent(message)).toBe('{"content":"hi","role":"user"}');
+    expect(canonicalizeAsSent([undefined, () => 1, Symbol('s'), 1])).toBe('[null,null,null,1]');
+    expect(canonicalizeAsSent({ n: Number.NaN, i: [Number.NEGATIVE_INFINITY] })).toBe(
+      '{"i":[null],"n":null}',
+    );
+    expect(canonicalizeAsSent({ only: undefined })).toBe('{}');
+    // The strict form refuses all of these.
+    expect(() => canonicalize(message)).toThrow(CanonicalJsonError);
+  });
+
+  it('equals canonicalize of JSON.parse(JSON.stringify(value)) on random values with unsendable members', () => {
+    let seed = 11;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const leaves: (() => unknown)[] = [
+      () => undefined,
+      () => () => 1,
+      () => Symbol('x'),
+      () => Number.NaN,
+      () => Number.POSITIVE_INFINITY,
+      () => null,
+      () => true,
+      () => Math.floor(rand() * 1000) / 7,
+      () => 'text "quoted"\n',
+      () => new Date(Math.floor(rand() * 2 ** 40)),
+      () => 'x\n'.repeat(300),
+    ];
+    const randValue = (depth: number): unknown => {
+      const r = rand();
+      if (depth > 3 || r < 0.4) return leaves[Math.floor(rand() * leaves.length)]!();
+      if (r < 0.7) return Array.from({ length: Math.floor(rand() * 4) }, () => randValue(depth + 1));
+      const o: Record<string, unknown> = {};
+      for (let i = Math.floor(rand() * 5); i > 0; i--) o[`k${Math.floor(rand() * 8)}`] = randValue(depth + 1);
+      return o;
+    };
+    let compared = 0;
+    for (let i = 0; i < 3000; i++) {
+      const value = randValue(0);
+      const sent = JSON.stringify(value);
+      if (sent === undefined) {
+        expect(() => canonicalizeAsSent(value)).toThrow(CanonicalJsonError);
+        continue;
+      }
+      expect(canonicalizeAsSent(value)).toBe(canonicalize(JSON.parse(sent)));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+
+  it('still refuses what JSON.stringify cannot send or UTF-8 cannot carry', () => {
+    const o: Record<string, unknown> = {};
+    o.self = o;
+    expect(() => canonicalizeAsSent(o)).toThrow(/cyclic structure/);
+    expect(() => canonicalizeAsSent({ n: 1n })).toThrow(/BigInt/);
+    expect(() => canonicalizeAsSent({ k: 'a\ud800' })).toThrow(/lone surrogate/);
+    expect(() => canonicalizeAsSent(undefined)).toThrow(CanonicalJsonError);
   });
 });

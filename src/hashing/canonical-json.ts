@@ -34,25 +34,48 @@ export class CanonicalJsonError extends TypeError {
  * `undefined` and strings with lone surrogates (RFC 8785 requires I-JSON).
  */
 export function canonicalize(value: unknown): string {
-  return serialise(value, []);
+  return serialise(value, [], false);
+}
+
+/**
+ * {@link canonicalize} of the value as `JSON.stringify` sends it, i.e. of
+ * `JSON.parse(JSON.stringify(value))`: object properties whose value is `undefined`, a
+ * function or a symbol are left out, and such array elements and non-finite numbers are
+ * `null`. For hashing a request exactly as a client puts it on the wire (an OpenAI message
+ * built as `{ role, content, name: undefined }` is sent without `name`).
+ * @throws {CanonicalJsonError} for cycles, BigInt and lone surrogates (what JSON.stringify
+ * throws on, or cannot send as UTF-8), and for a value that sends nothing at all.
+ */
+export function canonicalizeAsSent(value: unknown): string {
+  if (isUnsendable(value)) throw new CanonicalJsonError(`${typeof value} is not valid JSON`, '');
+  return serialise(value, [], true);
+}
+
+/** What JSON.stringify leaves out of an object and writes as `null` in an array. */
+function isUnsendable(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
 // Every request is hashed on the caller's thread, so this runs once per model call: no
 // closures or per-element allocations on the success path. A failing element's path is
 // assembled only while the error propagates (each level prefixes its own segment).
 
-function serialise(value: unknown, ancestors: object[]): string {
+// `sent`: serialise as canonicalizeAsSent does (JSON.stringify's omissions) instead of rejecting.
+function serialise(value: unknown, ancestors: object[], sent: boolean): string {
   switch (typeof value) {
     case 'string':
       return serialiseString(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(`number ${value} is not valid JSON`, '');
+      if (!Number.isFinite(value)) {
+        if (sent) return 'null';
+        throw new CanonicalJsonError(`number ${value} is not valid JSON`, '');
+      }
       // JSON.stringify(-0) is '0', which RFC 8785 requires.
       return JSON.stringify(value);
     case 'object':
-      return value === null ? 'null' : serialiseObject(value, ancestors);
+      return value === null ? 'null' : serialiseObject(value, ancestors, sent);
     case 'bigint':
       throw new CanonicalJsonError('BigInt is not valid JSON', '');
     default:
@@ -60,7 +83,7 @@ function serialise(value: unknown, ancestors: object[]): string {
   }
 }
 
-function serialiseObject(value: object, ancestors: object[]): string {
+function serialiseObject(value: object, ancestors: object[], sent: boolean): string {
   // Ancestors, not every object seen: shared (non-cyclic) references are fine. A linear scan
   // of the path beats a Set at the depths JSON has (recursion ends far below 10,000).
   if (ancestors.includes(value)) throw new CanonicalJsonError('cyclic structure', '');
@@ -68,29 +91,34 @@ function serialiseObject(value: object, ancestors: object[]): string {
   const toJson = (value as { toJSON?: unknown }).toJSON;
   const out =
     typeof toJson === 'function'
-      ? serialise(toJson.call(value), ancestors)
+      ? serialise(toJson.call(value), ancestors, sent)
       : Array.isArray(value)
-        ? serialiseArray(value, ancestors)
-        : serialiseRecord(value as Record<string, unknown>, ancestors);
+        ? serialiseArray(value, ancestors, sent)
+        : serialiseRecord(value as Record<string, unknown>, ancestors, sent);
   // Not in a finally: a throw abandons the whole serialisation, and with it this path.
   ancestors.pop();
   return out;
 }
 
-function serialiseArray(value: readonly unknown[], ancestors: object[]): string {
+function serialiseArray(value: readonly unknown[], ancestors: object[], sent: boolean): string {
   const length = value.length;
   if (length === 0) return '[]';
   let i = 0;
   try {
-    let out = `[${serialise(value[0], ancestors)}`;
-    for (i = 1; i < length; i++) out += `,${serialise(value[i], ancestors)}`;
+    let out = `[${element(value[0], ancestors, sent)}`;
+    for (i = 1; i < length; i++) out += `,${element(value[i], ancestors, sent)}`;
     return `${out}]`;
   } catch (error) {
     throw under(error, String(i));
   }
 }
 
-function serialiseRecord(record: Record<string, unknown>, ancestors: object[]): string {
+/** An array element: JSON.stringify writes `null` for what it cannot send. */
+function element(value: unknown, ancestors: object[], sent: boolean): string {
+  return sent && isUnsendable(value) ? 'null' : serialise(value, ancestors, sent);
+}
+
+function serialiseRecord(record: Record<string, unknown>, ancestors: object[], sent: boolean): string {
   const keys = Object.keys(record);
   if (keys.length > 1) sortKeys(keys);
   let out = '{';
@@ -98,7 +126,10 @@ function serialiseRecord(record: Record<string, unknown>, ancestors: object[]): 
   try {
     for (let i = 0; i < keys.length; i++) {
       key = keys[i] as string;
-      out += `${i > 0 ? ',' : ''}${keyPrefix(key)}${serialise(record[key], ancestors)}`;
+      const member = record[key];
+      // JSON.stringify leaves such a property out of what it sends.
+      if (sent && isUnsendable(member)) continue;
+      out += `${out.length > 1 ? ',' : ''}${keyPrefix(key)}${serialise(member, ancestors, sent)}`;
     }
   } catch (error) {
     throw under(error, escapePointer(key));

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { canonicalize } from './canonical-json.js';
+import { canonicalize, canonicalizeAsSent } from './canonical-json.js';
 
 /** A content digest: lowercase hex SHA-256 and the number of bytes hashed. */
 export interface ContentDigest {
@@ -27,6 +27,16 @@ export function sha256Bytes(bytes: Uint8Array): string {
  */
 export function sha256Json(value: unknown): string {
   return sha256Text(canonicalize(value));
+}
+
+/**
+ * Lowercase hex SHA-256 of a request value's canonical JSON as `JSON.stringify` sends it
+ * (see `canonicalizeAsSent`): what a model client puts on the wire, so
+ * `{ role: 'user', content: 'hi', name: undefined }` hashes as `{"content":"hi","role":"user"}`.
+ * @throws {CanonicalJsonError} when the value has no JSON form even so (cycles, BigInt, lone surrogates).
+ */
+export function sha256JsonAsSent(value: unknown): string {
+  return sha256Text(canonicalizeAsSent(value));
 }
 
 /**
