@@ -6,12 +6,20 @@ export interface ResultObserver {
   readonly onValue: (value: unknown) => void;
   /** The request or the parsing failed with this error (which the caller receives unchanged). */
   readonly onError: (error: unknown) => void;
+  /**
+   * The response arrived, and nobody has asked for its parsed body yet: the caller took the
+   * raw `asResponse()`, dropped the promise, or will parse later. `promise` is what the caller
+   * holds; `onValue` may still follow.
+   */
+  readonly onUnread: (promise: object) => void;
 }
 
 /** The parts of the OpenAI SDK's `APIPromise` (v4 to v7) this module relies on. */
 interface ApiPromiseLike {
   responsePromise: Promise<unknown>;
   parseResponse: (...args: unknown[]) => unknown;
+  /** Set by `parse()` (which `then`, `withResponse` and `await` go through) when first asked. */
+  parsedPromise?: unknown;
 }
 
 /**
@@ -45,10 +53,16 @@ function rewire(promise: ApiPromiseLike, observer: ResultObserver): boolean {
   const responsePromise = promise.responsePromise;
   const parseResponse = promise.parseResponse;
   try {
-    const observedResponse = responsePromise.then(undefined, (error: unknown) => {
-      notifyError(observer, error);
-      throw error;
-    });
+    const observedResponse = responsePromise.then(
+      (response: unknown) => {
+        if (promise.parsedPromise === undefined) notifyUnread(observer, promise);
+        return response;
+      },
+      (error: unknown) => {
+        notifyError(observer, error);
+        throw error;
+      },
+    );
     const observedParse = observingParse(parseResponse, observer);
     promise.responsePromise = observedResponse;
     promise.parseResponse = observedParse;
@@ -108,6 +122,14 @@ function isApiPromiseLike(value: unknown): value is ApiPromiseLike {
 function notifyValue(observer: ResultObserver, value: unknown): void {
   try {
     observer.onValue(value);
+  } catch (error) {
+    reportFailure('openai instrumentation', error);
+  }
+}
+
+function notifyUnread(observer: ResultObserver, promise: object): void {
+  try {
+    observer.onUnread(promise);
   } catch (error) {
     reportFailure('openai instrumentation', error);
   }

@@ -147,6 +147,20 @@ export class OpenAiInvocation {
     this.end();
   }
 
+  /**
+   * Ends the span at `at` (a `performance.now()` time) without response details: for a call
+   * whose answer arrived then but was never parsed, ended once the caller has let it go.
+   */
+  endAt(at: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.span.end(at);
+    } catch (error) {
+      reportFailure('openai instrumentation: ending a span', error);
+    }
+  }
+
   /** Ends the span without a response (e.g. the response could not be observed). */
   end(): void {
     if (this.ended) return;

@@ -93,6 +93,9 @@ function startCall(
  * allocates no callback objects or closures of its own.
  */
 class PatchedCall extends OpenAiInvocation implements ResultObserver {
+  /** When the answer arrived, while it is unparsed and registered with {@link unparsed}. */
+  private unreadSince: number | undefined;
+
   constructor(
     private readonly api: OpenAiApi,
     private readonly streamed: boolean,
@@ -115,7 +118,33 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
   onError(error: unknown): void {
     this.fail(error);
   }
+
+  /**
+   * The answer arrived unparsed (`asResponse()`, a dropped promise, or a parse still to come).
+   * Reading the body here would take it from the caller, so the span waits for a parse; once
+   * the caller's promise is garbage-collected without one, it ends at the arrival time.
+   */
+  onUnread(promise: object): void {
+    this.unreadSince = performance.now();
+    unparsed.register(promise, this, this);
+  }
+
+  override end(): void {
+    if (this.unreadSince !== undefined) {
+      unparsed.unregister(this);
+      this.unreadSince = undefined;
+    }
+    super.end();
+  }
+
+  /** Called by {@link unparsed} once the caller's promise is gone, unparsed. */
+  endUnread(): void {
+    if (this.unreadSince !== undefined) this.endAt(this.unreadSince);
+  }
 }
+
+/** Ends the spans of calls whose promise was collected with its answer never parsed. */
+const unparsed = new FinalizationRegistry<PatchedCall>((call) => call.endUnread());
 
 /**
  * Whether a framework instrumentation (our LangChain tracer) is recording this very request
