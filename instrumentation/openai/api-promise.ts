@@ -52,8 +52,13 @@ export function observeApiPromise(value: unknown, observer: ResultObserver): boo
 function rewire(promise: ApiPromiseLike, observer: ResultObserver): boolean {
   const responsePromise = promise.responsePromise;
   const parseResponse = promise.parseResponse;
+  let observedResponse: Promise<unknown> | undefined;
   try {
-    const observedResponse = responsePromise.then(
+    // Writing the fields back as they are throws (strict mode) when they are not writable,
+    // before anything is made that would then be left dangling.
+    promise.responsePromise = responsePromise;
+    promise.parseResponse = parseResponse;
+    observedResponse = responsePromise.then(
       (response: unknown) => {
         if (promise.parsedPromise === undefined) notifyUnread(observer, promise);
         return response;
@@ -77,8 +82,13 @@ function rewire(promise: ApiPromiseLike, observer: ResultObserver): boolean {
   } catch {
     // Nothing was changed in the first place.
   }
+  // Nobody consumes the unused observer's promise: its re-thrown error must not surface as an
+  // unhandled rejection of ours (the caller's own promise still rejects as before).
+  observedResponse?.then(undefined, ignore);
   return false;
 }
+
+function ignore(): void {}
 
 /** A pass-through `parseResponse` that shows the parsed value (or the parse error) to the observer. */
 function observingParse(
