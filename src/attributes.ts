@@ -29,6 +29,13 @@ export class AttributeBuilder {
     return this;
   }
 
+  /** Sets a count (token usage, ...) when the value is a non-negative safe integer. */
+  count(name: string, value: unknown): this {
+    const n = asCount(value);
+    if (n !== undefined) this.attributes[name] = n;
+    return this;
+  }
+
   /** Sets a boolean attribute when the value is a boolean. */
   boolean(name: string, value: unknown): this {
     if (typeof value === 'boolean') this.attributes[name] = value;
@@ -57,4 +64,9 @@ export function truncate(value: string, max: number): string {
   const cut = value.charCodeAt(max - 1);
   const end = cut >= 0xd800 && cut <= 0xdbff ? max - 1 : max;
   return value.slice(0, end);
+}
+
+/** A count (token usage, ...): the value when it is a non-negative safe integer, else undefined. */
+export function asCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }

@@ -146,6 +146,12 @@ describe('bad input never crashes the host', () => {
     const m2 = tracing.span('chat m2');
     expect(m2.attributes['lineage.output.sha256']).toBeUndefined();
     expect(m2.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+    // A negative token count is no count.
+    recordModelInvocation({ provider: 'p', model: 'm3' }, (scope) =>
+      scope.setResponse({ inputTokens: -3, outputTokens: 2 }),
+    );
+    expect(tracing.span('chat m3').attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+    expect(tracing.span('chat m3').attributes['gen_ai.usage.output_tokens']).toBe(2);
     const cyclicInput = tracing
       .spans()
       .find((s) => s.name === 'chat' && s.attributes['lineage.input.sha256'] === undefined);

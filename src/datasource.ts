@@ -20,7 +20,7 @@ import type { LineageConfig } from './config.js';
 import { prepareContent, truncateUtf8 } from './content.js';
 import { RecordedHandle } from './handles.js';
 import { sha256Json, sha256Text } from './hashing/sha256.js';
-import { reportDrop, reportFailure } from './report.js';
+import { describeError, reportDrop, reportFailure } from './report.js';
 import type { RunState } from './run-state.js';
 
 /** Kind of DataSource (`lineage.datasource.kind`). */
@@ -103,6 +103,12 @@ export class DataSourceRecorder {
     }
   }
 
+  /** Counts, as dropped, a source that could not even be read (a getter that throws). */
+  skip(reason: string): void {
+    this.count++;
+    this.drop(reason);
+  }
+
   /** Writes the count attributes; call once before the span ends. */
   finish(): void {
     this.span.setAttribute(ATTR_LINEAGE_DATASOURCE_COUNT, this.count);
@@ -179,7 +185,7 @@ export function optionalHash(hash: (value: unknown) => string, value: unknown): 
   try {
     return hash(value);
   } catch (error) {
-    reportDrop('hash omitted', error instanceof Error ? error.message : 'value cannot be hashed');
+    reportDrop('hash omitted', describeError(error));
     return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { reportDrop } from './report.js';
+import { describeError, reportDrop } from './report.js';
 
 /**
  * Reads what consumption inference needs from untrusted request messages (OpenAI chat
@@ -23,10 +23,7 @@ export function scanMessages(messages: unknown, system?: unknown): MessageScan {
   try {
     return scan(messages, system);
   } catch (error) {
-    reportDrop(
-      'consumption inference',
-      `messages unreadable: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    reportDrop('consumption inference', `messages unreadable: ${describeError(error)}`);
     return { text: '', toolCallIds: new Set() };
   }
 }

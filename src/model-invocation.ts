@@ -44,7 +44,7 @@ import { explicitLinks, inferConsumedLinks } from './inference.js';
 import { scanMessages } from './message-scan.js';
 import { isPinnedModelName } from './model-pinning.js';
 import { type ModelResponseInfo, parseModelResponse, StreamAccumulator } from './model-response.js';
-import { reportDrop, reportFailure } from './report.js';
+import { describeError, reportDrop, reportFailure } from './report.js';
 import { getRunState, type RunState } from './run-state.js';
 import { isAsyncIterable, observeAsyncIterable } from './stream-observer.js';
 import { markError, runInSpan } from './traced-call.js';
@@ -235,8 +235,8 @@ class InvocationCall {
       .string(ATTR_GEN_AI_RESPONSE_MODEL, info.model)
       .string(ATTR_GEN_AI_RESPONSE_ID, info.id)
       .strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, info.finishReasons)
-      .int(ATTR_GEN_AI_USAGE_INPUT_TOKENS, info.inputTokens)
-      .int(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, info.outputTokens);
+      .count(ATTR_GEN_AI_USAGE_INPUT_TOKENS, info.inputTokens)
+      .count(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, info.outputTokens);
     const version = typeof info.modelVersion === 'string' ? info.modelVersion : info.model;
     if (typeof version === 'string' && version.length > 0) {
       b.string(ATTR_LINEAGE_MODEL_VERSION, version).set(
@@ -342,10 +342,7 @@ function optionalPrompts(request: Partial<ModelInvocationRequest>): unknown[] | 
   try {
     return systemPrompts(request);
   } catch (error) {
-    reportDrop(
-      'hash omitted',
-      `system prompt unreadable: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    reportDrop('hash omitted', `system prompt unreadable: ${describeError(error)}`);
     return undefined;
   }
 }

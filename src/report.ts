@@ -23,6 +23,18 @@ export function reportDrop(where: string, reason: string): void {
   }
 }
 
+/**
+ * A failure's message for a report, whatever was thrown: a Proxy or an error whose
+ * `message` getter throws must not make the report itself throw.
+ */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'an error that cannot be read';
+  }
+}
+
 /** Warns once per key for the life of the process (e.g. "no pseudonym key configured"). */
 export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;

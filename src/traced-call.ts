@@ -69,11 +69,18 @@ export function finishWithError<T>(span: Span, error: unknown, hooks: CallHooks<
 
 /** Records an exception on a span and sets its status to ERROR. */
 export function markError(span: Span, error: unknown): void {
-  if (error instanceof Error) {
-    span.recordException(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  } else {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: safeString(error) });
+  // The status first: whatever reading the error does below (a Proxy, a throwing `message`
+  // getter), the span is marked failed.
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  try {
+    if (error instanceof Error) {
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    } else {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: safeString(error) });
+    }
+  } catch (failure) {
+    reportFailure('recording an error', failure);
   }
 }
 

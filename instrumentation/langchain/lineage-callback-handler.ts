@@ -250,10 +250,13 @@ export class LineageCallbackHandler extends BaseCallbackHandler {
   }
 
   #evict(runId: string, run: OpenRun): void {
-    run.span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: `LangChain run ${runId} did not end within ${this.#ttlMs} ms (or was pushed out by newer runs); its span was ended by eviction`,
-    });
+    // Ended whatever happens to the status: the run is already out of the registry.
+    safely('eviction status', () =>
+      run.span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: `LangChain run ${typeof runId === 'string' ? runId : '(not a string)'} did not end within ${this.#ttlMs} ms (or was pushed out by newer runs); its span was ended by eviction`,
+      }),
+    );
     this.#end(run);
   }
 

@@ -1,3 +1,4 @@
+import { asCount } from '../../src/attributes.js';
 import type { ModelResponseInfo } from '../../src/model-response.js';
 import { toOpenAiMessage } from './openai-messages.js';
 
@@ -9,10 +10,6 @@ function dict(value: unknown): Dict | undefined {
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function num(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /**
@@ -44,8 +41,12 @@ export function parseLlmResult(result: unknown): ModelResponseInfo {
     id ??= str(message?.id);
     const usage = dict(message?.usage_metadata);
     if (usage !== undefined) {
-      inputTokens = (inputTokens ?? 0) + (num(usage.input_tokens) ?? 0);
-      outputTokens = (outputTokens ?? 0) + (num(usage.output_tokens) ?? 0);
+      // Only real counts add up: a missing or malformed one must not turn into a 0 that
+      // then hides llmOutput's valid usage below.
+      const input = asCount(usage.input_tokens);
+      const output = asCount(usage.output_tokens);
+      if (input !== undefined) inputTokens = (inputTokens ?? 0) + input;
+      if (output !== undefined) outputTokens = (outputTokens ?? 0) + output;
     }
     if (message === undefined) {
       outputs.push(typeof g?.text === 'string' ? g.text : null);
@@ -56,8 +57,8 @@ export function parseLlmResult(result: unknown): ModelResponseInfo {
     outputs.push(converted ?? null);
   }
   const tokenUsage = dict(llmOutput?.tokenUsage) ?? dict(llmOutput?.token_usage);
-  inputTokens ??= num(tokenUsage?.promptTokens) ?? num(tokenUsage?.prompt_tokens);
-  outputTokens ??= num(tokenUsage?.completionTokens) ?? num(tokenUsage?.completion_tokens);
+  inputTokens ??= asCount(tokenUsage?.promptTokens) ?? asCount(tokenUsage?.prompt_tokens);
+  outputTokens ??= asCount(tokenUsage?.completionTokens) ?? asCount(tokenUsage?.completion_tokens);
   return {
     model,
     id,

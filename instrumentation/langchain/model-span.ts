@@ -22,7 +22,7 @@ import { scanMessages } from '../../src/message-scan.js';
 import { type ModelInvocationRequest, requestAttributes } from '../../src/model-invocation.js';
 import { isPinnedModelName } from '../../src/model-pinning.js';
 import type { ModelResponseInfo } from '../../src/model-response.js';
-import { reportDrop } from '../../src/report.js';
+import { describeError, reportDrop } from '../../src/report.js';
 import { parseLlmResult } from './llm-result.js';
 import { dict, type OpenRun, type SpanDeps, type SpanParent, serializedName, str } from './open-run.js';
 import { type OpenAiChatMessage, toOpenAiMessages } from './openai-messages.js';
@@ -31,8 +31,11 @@ import { type OpenAiChatMessage, toOpenAiMessages } from './openai-messages.js';
 export interface ModelStart {
   readonly operation: 'chat' | 'text_completion';
   readonly serialized: unknown;
-  /** OpenAI-shaped messages (chat models) or prompts turned into user messages (LLMs). */
-  readonly messages: readonly OpenAiChatMessage[];
+  /**
+   * OpenAI-shaped messages (chat models) or prompts turned into user messages (LLMs);
+   * undefined when they could not be read (the span is recorded without request hashes).
+   */
+  readonly messages: readonly OpenAiChatMessage[] | undefined;
   readonly extraParams: unknown;
   readonly metadata: unknown;
 }
@@ -45,15 +48,34 @@ const PROVIDER_BY_CLASS: Readonly<Record<string, string>> = {
   ChatAnthropic: 'anthropic',
 };
 
-/** Chat model messages of one prompt (LangChain passes one message list per handler call). */
-export function chatMessages(messageGroups: unknown): OpenAiChatMessage[] {
-  return Array.isArray(messageGroups) ? toOpenAiMessages(messageGroups[0]) : [];
+/**
+ * Chat model messages of one prompt (LangChain passes one message list per handler call);
+ * undefined, reported, when reading them throws (a getter, tool-call arguments with no JSON
+ * form): one unreadable message must not cost the whole invocation its span.
+ */
+export function chatMessages(messageGroups: unknown): OpenAiChatMessage[] | undefined {
+  try {
+    return Array.isArray(messageGroups) ? toOpenAiMessages(messageGroups[0]) : [];
+  } catch (error) {
+    reportDrop(
+      'LangChain chat model',
+      `messages unreadable, request hashes omitted: ${describeError(error)}`,
+    );
+    return undefined;
+  }
 }
 
 /** LLM prompts as user messages, so hashing and inference treat them like chat input. */
-export function promptMessages(prompts: unknown): OpenAiChatMessage[] {
+export function promptMessages(prompts: unknown): OpenAiChatMessage[] | undefined {
   if (!Array.isArray(prompts)) return [];
-  return prompts.filter((p): p is string => typeof p === 'string').map((p) => ({ role: 'user', content: p }));
+  try {
+    return prompts
+      .filter((p): p is string => typeof p === 'string')
+      .map((p) => ({ role: 'user', content: p }));
+  } catch (error) {
+    reportDrop('LangChain LLM', `prompts unreadable, request hashes omitted: ${describeError(error)}`);
+    return undefined;
+  }
 }
 
 /**
@@ -130,8 +152,8 @@ function recordResponse(run: OpenRun, info: ModelResponseInfo, deps: SpanDeps): 
     .string(ATTR_GEN_AI_RESPONSE_MODEL, info.model)
     .string(ATTR_GEN_AI_RESPONSE_ID, info.id)
     .strings(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, info.finishReasons)
-    .int(ATTR_GEN_AI_USAGE_INPUT_TOKENS, info.inputTokens)
-    .int(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, info.outputTokens);
+    .count(ATTR_GEN_AI_USAGE_INPUT_TOKENS, info.inputTokens)
+    .count(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, info.outputTokens);
   const version = info.modelVersion ?? info.model;
   if (typeof version === 'string' && version.length > 0) {
     b.string(ATTR_LINEAGE_MODEL_VERSION, version).set(ATTR_LINEAGE_MODEL_PINNED, isPinnedModelName(version));

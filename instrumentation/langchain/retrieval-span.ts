@@ -8,6 +8,7 @@ import {
 } from '../../semconv/index.js';
 import { AttributeBuilder } from '../../src/attributes.js';
 import { DataSourceRecorder, optionalHash, queryFingerprint } from '../../src/datasource.js';
+import { describeError } from '../../src/report.js';
 import { documentToSource } from './document-source.js';
 import { type OpenRun, type SpanDeps, type SpanParent, serializedName, str } from './open-run.js';
 
@@ -55,8 +56,15 @@ export function finishRetrievalSpan(run: OpenRun, documents: unknown): void {
   if (recorder === undefined) return;
   const versions = new Set<string | undefined>();
   if (Array.isArray(documents)) {
-    for (const document of documents) {
-      const source = documentToSource(document);
+    for (let i = 0; i < documents.length; i++) {
+      let source: ReturnType<typeof documentToSource>;
+      try {
+        source = documentToSource(documents[i]);
+      } catch (error) {
+        // One unreadable document is one dropped source, not the end of the list.
+        recorder.skip(`document unreadable: ${describeError(error)}`);
+        continue;
+      }
       versions.add(source?.indexVersion);
       if (source !== undefined) recorder.add(source);
     }

@@ -8,13 +8,13 @@ import {
   ATTR_LINEAGE_MODEL_PINNED,
   ATTR_LINEAGE_MODEL_VERSION,
 } from '../../semconv/index.js';
-import { truncate } from '../../src/attributes.js';
+import { asCount, truncate } from '../../src/attributes.js';
 import { isPinnedModelName } from '../../src/model-pinning.js';
 import type { ModelResponseInfo } from '../../src/model-response.js';
 
 /**
  * The response attributes of an invocation, by the SDK's `AttributeBuilder` rules (strings
- * non-empty and truncated, token counts safe integers, the model version and whether it is
+ * non-empty and truncated, token counts non-negative safe integers, the model version and whether it is
  * pinned when the response names a model). Unknown values are left `undefined`, which
  * `span.setAttributes` skips, so the span gets exactly what the builder would have set.
  *
@@ -27,8 +27,8 @@ export function responseAttributes(info: ModelResponseInfo, maxLength: number): 
   attributes[ATTR_GEN_AI_RESPONSE_MODEL] = text(info.model, maxLength);
   attributes[ATTR_GEN_AI_RESPONSE_ID] = text(info.id, maxLength);
   attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = texts(info.finishReasons, maxLength);
-  attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = integer(info.inputTokens);
-  attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = integer(info.outputTokens);
+  attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = asCount(info.inputTokens);
+  attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = asCount(info.outputTokens);
   // The answering model names the exact version; the request may have used an alias.
   const version = info.modelVersion ?? info.model;
   if (typeof version === 'string' && version.length > 0) {
@@ -47,8 +47,4 @@ function texts(values: unknown, maxLength: number): string[] | undefined {
   const kept: string[] = [];
   for (const v of values) if (typeof v === 'string') kept.push(truncate(v, maxLength));
   return kept.length > 0 ? kept : undefined;
-}
-
-function integer(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 }
