@@ -41,7 +41,6 @@ import {
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
-  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -49,6 +48,7 @@ import { configureLineage, resetLineageConfig } from '../../src/config.js';
 import { isFrameworkModelCall } from '../../src/framework-model-calls.js';
 import { sha256Json, sha256Text } from '../../src/hashing/sha256.js';
 import { startRun } from '../../src/run.js';
+import { type Outcome, outcomeOf, trackSpans } from '../../src/test-support/hostile-calls.js';
 import { TEST_KEY } from '../../src/test-support/tracing.js';
 import { LangChainLineageInstrumentation } from './langchain-instrumentation.js';
 import { LineageCallbackHandler } from './lineage-callback-handler.js';
@@ -65,20 +65,11 @@ const EVICTED = /did not end within \d+ ms/;
 // Span bookkeeping: every span started, and which of them are still open.
 
 const exporter = new InMemorySpanExporter();
-const started: ReadableSpan[] = [];
-const open = new Set<ReadableSpan>();
-const tracker: SpanProcessor = {
-  onStart: (span) => {
-    started.push(span as unknown as ReadableSpan);
-    open.add(span as unknown as ReadableSpan);
-  },
-  onEnd: (span) => {
-    open.delete(span);
-  },
-  forceFlush: async () => undefined,
-  shutdown: async () => undefined,
-};
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), tracker] });
+const spans = trackSpans();
+const { started, open } = spans;
+const provider = new BasicTracerProvider({
+  spanProcessors: [new SimpleSpanProcessor(exporter), spans.processor],
+});
 
 beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -105,8 +96,7 @@ const originalConsole = { warn: console.warn.bind(console), error: console.error
 
 beforeEach(() => {
   exporter.reset();
-  started.length = 0;
-  open.clear();
+  spans.reset();
   handlerErrors.length = 0;
   expectedHandlerErrors.length = 0;
   for (const method of ['warn', 'error'] as const) {
@@ -137,15 +127,8 @@ function only(name: string): ReadableSpan {
   return found[0] as ReadableSpan;
 }
 
-/**
- * How many started spans are still open once pending work had a chance to end them.
- * Bounded polling (about two seconds), not a timing assertion: a span ended asynchronously
- * (or by a short eviction TTL) is seen as soon as it ends, a leaked one after the bound.
- */
-async function stillOpen(): Promise<number> {
-  for (let i = 0; i < 200 && open.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  return open.size;
-}
+/** Open spans once pending work had a chance to end them (bounded polling, 2 s). */
+const stillOpen = (): Promise<number> => spans.stillOpen(2_000);
 
 /** Every span this test started has ended, and the handler holds no run. */
 async function expectAllEnded(handler?: LineageCallbackHandler): Promise<void> {
@@ -156,25 +139,6 @@ async function expectAllEnded(handler?: LineageCallbackHandler): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 // Calling LangChain with and without the tracer and comparing what the app got.
-
-type Outcome =
-  | { readonly kind: 'value'; readonly value: unknown }
-  | { readonly kind: 'rejected'; readonly error: unknown }
-  | { readonly kind: 'threw'; readonly error: unknown };
-
-async function outcomeOf(call: () => unknown): Promise<Outcome> {
-  let result: unknown;
-  try {
-    result = call();
-  } catch (error) {
-    return { kind: 'threw', error };
-  }
-  try {
-    return { kind: 'value', value: await result };
-  } catch (error) {
-    return { kind: 'rejected', error };
-  }
-}
 
 /**
  * A value as the app compares it. LangChain gives an answer message the id `run-{runId}`

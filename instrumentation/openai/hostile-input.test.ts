@@ -18,12 +18,12 @@ import {
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
-  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import PlainOpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Json } from '../../src/hashing/sha256.js';
 import { startRun } from '../../src/run.js';
+import { type Outcome, outcomeOf, trackSpans } from '../../src/test-support/hostile-calls.js';
 import { isWrapped } from './patch.js';
 import { type FakeResponsesServer, startFakeResponses } from './test-support/responses-server.js';
 import { useInstrumentedOpenAiSuite } from './test-support/setup.js';
@@ -38,20 +38,11 @@ const OUTPUT_HASH = 'lineage.output.sha256';
 // Span bookkeeping: every span the instrumentation starts, and which of them are still open.
 
 const exporter = new InMemorySpanExporter();
-const started: ReadableSpan[] = [];
-const open = new Set<ReadableSpan>();
-const tracker: SpanProcessor = {
-  onStart: (span) => {
-    started.push(span as unknown as ReadableSpan);
-    open.add(span as unknown as ReadableSpan);
-  },
-  onEnd: (span) => {
-    open.delete(span);
-  },
-  forceFlush: async () => undefined,
-  shutdown: async () => undefined,
-};
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), tracker] });
+const spans = trackSpans();
+const { started, open } = spans;
+const provider = new BasicTracerProvider({
+  spanProcessors: [new SimpleSpanProcessor(exporter), spans.processor],
+});
 
 let responsesServer: FakeResponsesServer;
 
@@ -66,8 +57,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   exporter.reset();
-  started.length = 0;
-  open.clear();
+  spans.reset();
 });
 
 /**
@@ -79,15 +69,8 @@ const finished = (): ReadableSpan[] => {
   return exporter.getFinishedSpans().filter((s) => ids.has(s.spanContext().spanId));
 };
 
-/**
- * How many started spans are still open once pending work had a chance to end them.
- * Bounded polling (about a second), not a timing assertion: a span ended asynchronously
- * is seen as soon as it ends, a leaked one is reported after the bound.
- */
-async function stillOpen(): Promise<number> {
-  for (let i = 0; i < 100 && open.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  return open.size;
-}
+/** Open spans once pending work had a chance to end them (bounded polling, 1 s). */
+const stillOpen = (): Promise<number> => spans.stillOpen(1_000);
 
 /**
  * Open spans after full garbage collections: a call whose answer was never parsed ends its
@@ -108,9 +91,9 @@ async function openAfterCollection(): Promise<number> {
 async function onlySpan(): Promise<ReadableSpan> {
   expect(started).toHaveLength(1);
   expect(await stillOpen()).toBe(0);
-  const spans = finished();
-  expect(spans).toHaveLength(1);
-  return spans[0] as ReadableSpan;
+  const ended = finished();
+  expect(ended).toHaveLength(1);
+  return ended[0] as ReadableSpan;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -138,26 +121,6 @@ function plainClient(api: Api): PlainOpenAI {
 
 function instrumentedClient(api: Api): unknown {
   return suite.client(baseURL(api));
-}
-
-/** What a caller of `create()` observed. */
-type Outcome =
-  | { readonly kind: 'value'; readonly value: unknown }
-  | { readonly kind: 'rejected'; readonly error: unknown }
-  | { readonly kind: 'threw'; readonly error: unknown };
-
-async function outcomeOf(call: () => unknown): Promise<Outcome> {
-  let result: unknown;
-  try {
-    result = call();
-  } catch (error) {
-    return { kind: 'threw', error };
-  }
-  try {
-    return { kind: 'value', value: await result };
-  } catch (error) {
-    return { kind: 'rejected', error };
-  }
 }
 
 /** Class name and message of an error (the two clients load the error classes from different module copies). */
@@ -276,82 +239,49 @@ describe('hostile messages (chat.completions.create)', () => {
     expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
   });
 
-  it('a Symbol as a message: sent as null, the same 400 BadRequestError; the input hash is of what was sent', async () => {
-    const sent = () => messages(Symbol('entry'));
-    const { instrumented } = await compare('chat', () => ({
-      model: 'gpt-4o',
-      messages: sent(),
-    }));
-    expect(instrumented.kind).toBe('rejected');
-    expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
-    const span = await onlySpan();
-    expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes['error.type']).toBe('BadRequestError');
-    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
-  });
-
-  it('a Symbol-valued field: JSON drops it, the call succeeds; the input hash is of what was sent', async () => {
-    const sent = () => [{ role: 'user', content: 'hello', tag: Symbol('field') }];
-    const { instrumented } = await compare('chat', () => ({
-      model: 'gpt-4o',
-      messages: sent(),
-    }));
-    expect(instrumented.kind).toBe('value');
-    const span = await onlySpan();
-    expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
-    expect(span.attributes[OUTPUT_HASH]).toEqual(expect.any(String));
-  });
-
-  it('a function as a message: sent as null, the same 400; the input hash is of what was sent', async () => {
-    const sent = () => messages(() => 'not a message');
-    const { instrumented } = await compare('chat', () => ({
-      model: 'gpt-4o',
-      messages: sent(),
-    }));
-    expect(instrumented.kind).toBe('rejected');
-    expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
-    const span = await onlySpan();
-    expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
-  });
-
-  it('a function-valued field: JSON drops it, the call succeeds; the input hash is of what was sent', async () => {
-    const sent = () => [{ role: 'user', content: 'hello', fn: () => 1 }];
-    const { instrumented } = await compare('chat', () => ({
-      model: 'gpt-4o',
-      messages: sent(),
-    }));
-    expect(instrumented.kind).toBe('value');
-    const span = await onlySpan();
-    expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
-  });
-
-  it('an undefined entry: sent as null, the same 400; the input hash is of what was sent', async () => {
-    const sent = () => messages(undefined);
-    const { instrumented } = await compare('chat', () => ({
-      model: 'gpt-4o',
-      messages: sent(),
-    }));
-    expect(instrumented.kind).toBe('rejected');
-    expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
-    const span = await onlySpan();
-    expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
-  });
-
-  it('an undefined-valued field (a message built as { role, content, name }): JSON drops it, the call succeeds; the input hash is of what was sent', async () => {
-    const sent = () => [{ role: 'user', content: 'hello', name: undefined }];
-    const { instrumented } = await compare('chat', () => ({
-      model: 'gpt-4o',
-      messages: sent(),
-    }));
-    expect(instrumented.kind).toBe('value');
-    const span = await onlySpan();
-    expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(span.attributes[INPUT_HASH]).toBe(sentHash(sent()));
-  });
+  // What JSON.stringify cannot send: left out of an object, null in an array. The client sends
+  // that, and the input hash is of what it sent (so `name: undefined` keeps its hash).
+  const unsendable: readonly {
+    readonly name: string;
+    readonly sent: () => unknown[];
+    /** A null message gets a 400 from the server; a dropped field changes nothing. */
+    readonly outcome: 'value' | 'bad request';
+  }[] = [
+    { name: 'a Symbol as a message', sent: () => messages(Symbol('entry')), outcome: 'bad request' },
+    { name: 'a function as a message', sent: () => messages(() => 'not a message'), outcome: 'bad request' },
+    { name: 'an undefined entry', sent: () => messages(undefined), outcome: 'bad request' },
+    {
+      name: 'a Symbol-valued field',
+      sent: () => [{ role: 'user', content: 'hello', tag: Symbol('field') }],
+      outcome: 'value',
+    },
+    {
+      name: 'a function-valued field',
+      sent: () => [{ role: 'user', content: 'hello', fn: () => 1 }],
+      outcome: 'value',
+    },
+    {
+      name: 'an undefined-valued field (a message built as { role, content, name })',
+      sent: () => [{ role: 'user', content: 'hello', name: undefined }],
+      outcome: 'value',
+    },
+  ];
+  for (const c of unsendable) {
+    it(`${c.name}: the same ${c.outcome === 'value' ? 'answer' : '400 BadRequestError'}; the input hash is of what was sent`, async () => {
+      const { instrumented } = await compare('chat', () => ({ model: 'gpt-4o', messages: c.sent() }));
+      const span = await onlySpan();
+      if (c.outcome === 'value') {
+        expect(instrumented.kind).toBe('value');
+        expect(span.status.code).toBe(SpanStatusCode.UNSET);
+        expect(span.attributes[OUTPUT_HASH]).toEqual(expect.any(String));
+      } else {
+        expect((instrumented as { error: unknown }).error).toBeInstanceOf(suite.env.openai.BadRequestError);
+        expect(span.status.code).toBe(SpanStatusCode.ERROR);
+        expect(span.attributes['error.type']).toBe('BadRequestError');
+      }
+      expect(span.attributes[INPUT_HASH]).toBe(sentHash(c.sent()));
+    });
+  }
 
   it('a throwing getter on a user message content: the very same error object; span failed, no input hash', async () => {
     const boom = new Error('content getter exploded');
