@@ -13,8 +13,8 @@
  * spans go to a counting span processor so exporter cost does not blur the comparison.
  *
  * The same wrappers are then measured a second time with the client's request path stubbed
- * (`isolated`): `create` returns a real `APIPromise` over an already-settled response whose
- * parse yields the canned completion. That leaves each instrumentation's own work, without
+ * (`isolated`): `create` returns a real `APIPromise` over a response that arrives in the next
+ * task, whose parse yields the canned completion. That leaves each instrumentation's own work, without
  * the client's ~40 µs of request building, fetch and parsing whose drift dominates the
  * spread of the first figures; it is a tighter reading of the instrumentations, not of what
  * an application pays (the first figures are that).
@@ -126,7 +126,7 @@ const openai = require('openai') as OpenAiCjs;
 const proto = openai.OpenAI.Chat.Completions.prototype as unknown as { create: CreateFn };
 const CLIENT_CREATE = proto.create;
 
-// --- the isolated request path: a real APIPromise over a settled response, no client work ---
+// --- the isolated request path: a real APIPromise, the answer in the next task, no client work ---
 
 type ApiPromiseClass = new (
   client: unknown,
@@ -155,8 +155,11 @@ const STUB_PROPS = {
 };
 // A fresh object per call, as the client's own parse returns (instrumentations may annotate it).
 const parseStub = async (): Promise<unknown> => JSON.parse(CANNED);
+// The answer arrives in a later task, as from a socket: a real client's response is never
+// settled before create() returns (and the caller's await has asked for the parsed body).
+const stubResponse = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve, STUB_PROPS));
 const STUB_CREATE: CreateFn = function stubCreate(this: unknown) {
-  return new APIPromise((this as { _client: unknown })._client, Promise.resolve(STUB_PROPS), parseStub);
+  return new APIPromise((this as { _client: unknown })._client, stubResponse(), parseStub);
 };
 
 /**
@@ -448,7 +451,7 @@ async function main(): Promise<void> {
     ours_cheaper_than: peers.filter((v) => added(v.name) > ours).map((v) => v.name),
     isolated: {
       method:
-        "the same wrappers, A/B again, with create() returning a real APIPromise over a settled response (no client request building, fetch or body parsing): the instrumentations' own work",
+        "the same wrappers, A/B again, with create() returning a real APIPromise whose response arrives in the next task (no client request building, fetch or body parsing): the instrumentations' own work",
       rounds: ISOLATED_ROUNDS,
       baseline_cpu_us_per_call: round(median(isolated.baselineCpu)),
       results: isolatedResults,
