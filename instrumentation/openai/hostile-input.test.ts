@@ -1023,6 +1023,41 @@ describe('unusual ways of consuming the returned promise', () => {
     expect((await onlySpan()).status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  /** A streamed chat call, awaited: the caller holds the `Stream`. */
+  async function openStream(): Promise<AsyncIterable<unknown>> {
+    const client = instrumentedClient('chat') as {
+      chat: { completions: { create(body: unknown): Promise<AsyncIterable<unknown>> } };
+    };
+    return client.chat.completions.create({ model: 'gpt-4o', messages: messages(), stream: true });
+  }
+
+  it('a stream awaited but never read: the span ends once the stream is collected', async () => {
+    await (async () => {
+      await openStream();
+    })();
+    expect(started).toHaveLength(1);
+    expect(open.size).toBe(1);
+    expect(await openAfterCollection()).toBe(0);
+    const span = await onlySpan();
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.attributes[INPUT_HASH]).toEqual(expect.any(String));
+    expect(span.attributes[OUTPUT_HASH]).toBeUndefined();
+  });
+
+  it('a stream read partway and dropped: the span ends once it is collected, after its first token', async () => {
+    await (async () => {
+      const iterator = (await openStream())[Symbol.asyncIterator]();
+      await iterator.next();
+      await iterator.next();
+    })();
+    expect(open.size).toBe(1);
+    expect(await openAfterCollection()).toBe(0);
+    const span = await onlySpan();
+    expect(span.events.map((e) => e.name)).toContain('lineage.first_token');
+    expect(span.attributes['lineage.response.time_to_first_token_ms']).toEqual(expect.any(Number));
+    expect(span.attributes[OUTPUT_HASH]).toBeUndefined();
+  });
+
   it('parsed late, after the answer arrived unread: the span has the response details', async () => {
     const { client, responses } = countingClient();
     const promise = resource(client, 'chat').create(body()) as ChatPromise;

@@ -93,8 +93,11 @@ function startCall(
  * allocates no callback objects or closures of its own.
  */
 class PatchedCall extends OpenAiInvocation implements ResultObserver {
-  /** When the answer arrived, while it is unparsed and registered with {@link unparsed}. */
-  private unreadSince: number | undefined;
+  /**
+   * Last sign of life (the answer's arrival, a stream chunk) while the call waits on something
+   * the caller holds and is registered with {@link abandoned}; undefined otherwise.
+   */
+  private lastSeen: number | undefined;
 
   constructor(
     private readonly api: OpenAiApi,
@@ -110,7 +113,7 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
 
   /** The parsed value the caller receives: a response, or a `Stream` for stream requests. */
   onValue(value: unknown): void {
-    if (this.streamed) followStream(this.api, this, value);
+    if (this.streamed) this.followStream(value);
     else this.succeed(mapResponse(this.api, value));
   }
 
@@ -125,26 +128,52 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
    * the caller's promise is garbage-collected without one, it ends at the arrival time.
    */
   onUnread(promise: object): void {
-    this.unreadSince = performance.now();
-    unparsed.register(promise, this, this);
+    this.watch(promise);
+  }
+
+  /** A stream request's value is a `Stream`: the span ends when the caller finishes reading it. */
+  private followStream(value: unknown): void {
+    const acc = this.api === 'chat' ? new ChatStreamAccumulator() : new ResponsesStreamAccumulator();
+    const observed = observeStream(value, {
+      onChunk: (chunk) => {
+        if (this.lastSeen !== undefined) this.lastSeen = performance.now();
+        if (acc.add(chunk)) this.firstToken();
+      },
+      onEnd: (error) => (error === undefined ? this.succeed(acc.result()) : this.fail(error)),
+    });
+    // Not a stream after all (or frozen): record it as a whole response.
+    if (!observed) this.succeed(mapResponse(this.api, value));
+    // A stream the caller drops unfinished ends its span when collected, at its last chunk.
+    else this.watch(value as object);
+  }
+
+  /**
+   * Ends the span, at the last sign of life, once `target` (what the caller holds: the
+   * promise of an unparsed answer, an unfinished stream) is garbage-collected while the call
+   * is still open. Replaces an earlier watch (a promise parsed late into a stream).
+   */
+  private watch(target: object): void {
+    if (this.lastSeen !== undefined) abandoned.unregister(this);
+    this.lastSeen = performance.now();
+    abandoned.register(target, this, this);
   }
 
   override end(): void {
-    if (this.unreadSince !== undefined) {
-      unparsed.unregister(this);
-      this.unreadSince = undefined;
+    if (this.lastSeen !== undefined) {
+      abandoned.unregister(this);
+      this.lastSeen = undefined;
     }
     super.end();
   }
 
-  /** Called by {@link unparsed} once the caller's promise is gone, unparsed. */
-  endUnread(): void {
-    if (this.unreadSince !== undefined) this.endAt(this.unreadSince);
+  /** Called by {@link abandoned} once what the caller held is gone with the call still open. */
+  endAbandoned(): void {
+    if (this.lastSeen !== undefined) this.endAt(this.lastSeen);
   }
 }
 
-/** Ends the spans of calls whose promise was collected with its answer never parsed. */
-const unparsed = new FinalizationRegistry<PatchedCall>((call) => call.endUnread());
+/** Ends the spans of calls abandoned open: an answer never parsed, a stream never finished. */
+const abandoned = new FinalizationRegistry<PatchedCall>((call) => call.endAbandoned());
 
 /**
  * Whether a framework instrumentation (our LangChain tracer) is recording this very request
@@ -171,19 +200,6 @@ function mapResponse(api: OpenAiApi, value: unknown): InvocationResponse | undef
   if (api === 'chat') return chatResponse(value);
   if (api === 'responses') return responsesResponse(value);
   return embeddingsResponse(value);
-}
-
-/** A stream request's value is a `Stream`: the span ends when the caller finishes reading it. */
-function followStream(api: OpenAiApi, call: OpenAiInvocation, value: unknown): void {
-  const acc = api === 'chat' ? new ChatStreamAccumulator() : new ResponsesStreamAccumulator();
-  const observed = observeStream(value, {
-    onChunk: (chunk) => {
-      if (acc.add(chunk)) call.firstToken();
-    },
-    onEnd: (error) => (error === undefined ? call.succeed(acc.result()) : call.fail(error)),
-  });
-  // Not a stream after all (or frozen): record it as a whole response.
-  if (!observed) call.succeed(mapResponse(api, value));
 }
 
 /** `server.address` / `server.port` of the client's base URL, parsed once per URL. */
