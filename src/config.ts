@@ -49,7 +49,8 @@ export const DEFAULT_LIMITS = {
   maxAttributeLength: 1024,
 } as const;
 
-const MIN_KEY_BYTES = 16;
+/** The shortest HMAC key accepted, static or from a resolver. */
+export const MIN_KEY_BYTES = 16;
 const KNOWN_OPTIONS = new Set([
   'pseudonymKey',
   'captureContent',
@@ -119,14 +120,18 @@ function validateLimit(name: keyof typeof DEFAULT_LIMITS, value: unknown): numbe
   return value;
 }
 
+/** Bytes of HMAC key material (UTF-8 for a string), or -1 when it is neither a string nor bytes. */
+export function keyMaterialBytes(key: unknown): number {
+  return typeof key === 'string'
+    ? new TextEncoder().encode(key).byteLength
+    : key instanceof Uint8Array
+      ? key.byteLength
+      : -1;
+}
+
 function validateKey(key: unknown): PseudonymKey | undefined {
   if (key === undefined || typeof key === 'function') return key as PseudonymKey | undefined;
-  const bytes =
-    typeof key === 'string'
-      ? new TextEncoder().encode(key).byteLength
-      : key instanceof Uint8Array
-        ? key.byteLength
-        : -1;
+  const bytes = keyMaterialBytes(key);
   if (bytes < 0)
     throw new TypeError('configureLineage: pseudonymKey must be a string, a Uint8Array or a function');
   if (bytes < MIN_KEY_BYTES) {

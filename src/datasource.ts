@@ -19,7 +19,7 @@ import { AttributeBuilder } from './attributes.js';
 import type { LineageConfig } from './config.js';
 import { prepareContent, truncateUtf8 } from './content.js';
 import { RecordedHandle } from './handles.js';
-import { sha256Json, sha256Text } from './hashing/sha256.js';
+import { isSha256Hex, sha256Json, sha256Text } from './hashing/sha256.js';
 import { describeError, reportDrop, reportFailure } from './report.js';
 import type { RunState } from './run-state.js';
 
@@ -64,7 +64,6 @@ const KINDS: ReadonlySet<string> = new Set([
   'tool_output',
   'document',
 ]);
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Records DataSources as `lineage.datasource` events on one span, bounded by
@@ -76,6 +75,7 @@ export class DataSourceRecorder {
   private recorded = 0;
   private dropped = 0;
   private warnedLimit = false;
+  private finished = false;
 
   constructor(
     private readonly span: Span,
@@ -86,6 +86,11 @@ export class DataSourceRecorder {
 
   /** Records one source; returns its handle, or `undefined` when it was dropped. Never throws. */
   add(source: DataSourceInput): RecordedHandle | undefined {
+    // After the span ended, a source could be tracked for inference but never recorded on it.
+    if (this.finished) {
+      reportDrop('DataSource dropped', 'added after its retrieval or tool span ended');
+      return undefined;
+    }
     this.count++;
     if (this.recorded >= this.config.maxSourcesPerSpan) {
       this.dropped++;
@@ -109,8 +114,9 @@ export class DataSourceRecorder {
     this.drop(reason);
   }
 
-  /** Writes the count attributes; call once before the span ends. */
+  /** Writes the count attributes; call once before the span ends. Later sources are dropped. */
   finish(): void {
+    this.finished = true;
     this.span.setAttribute(ATTR_LINEAGE_DATASOURCE_COUNT, this.count);
     this.span.setAttribute(ATTR_LINEAGE_DATASOURCE_DROPPED, this.dropped);
   }
@@ -127,16 +133,19 @@ export class DataSourceRecorder {
     const digest = this.digest(raw);
     if (digest === undefined) return this.drop('source has neither content nor a valid sha256');
     const attributes = this.eventAttributes(raw, digest);
+    // Read before the event is added: a getter that throws here must drop the whole source,
+    // not leave it both recorded and counted as dropped.
+    const toolCallId = raw.toolCallId;
+    const toolCallIds = typeof toolCallId === 'string' ? [toolCallId] : [];
     this.span.addEvent(EVENT_LINEAGE_DATASOURCE, attributes);
     const handle = new RecordedHandle('datasource', this.span.spanContext(), digest.sha256);
-    const toolCallIds = typeof raw.toolCallId === 'string' ? [raw.toolCallId] : [];
     this.run?.track({ handle, text: digest.text, toolCallIds });
     return handle;
   }
 
   private digest(raw: DataSourceInput) {
     if (raw.content !== undefined) return prepareContent(raw.content, this.config.maxContentBytes);
-    if (typeof raw.sha256 === 'string' && SHA256_HEX.test(raw.sha256)) {
+    if (isSha256Hex(raw.sha256)) {
       return { sha256: raw.sha256, size: raw.size, text: undefined };
     }
     return undefined;
@@ -155,7 +164,7 @@ export class DataSourceRecorder {
       .string(ATTR_LINEAGE_DATASOURCE_URI, raw.uri)
       .string(ATTR_LINEAGE_DATASOURCE_INGESTED_AT, isoTime(raw.ingestedAt))
       .set(ATTR_LINEAGE_CONTENT_SHA256, digest.sha256)
-      .int(ATTR_LINEAGE_CONTENT_SIZE, digest.size)
+      .count(ATTR_LINEAGE_CONTENT_SIZE, digest.size)
       .number(ATTR_LINEAGE_RETRIEVAL_SCORE, raw.score)
       .string(ATTR_LINEAGE_INDEX_VERSION, raw.indexVersion ?? this.defaults.indexVersion)
       .string(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, raw.query))

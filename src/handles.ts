@@ -1,4 +1,4 @@
-import type { SpanContext } from '@opentelemetry/api';
+import { isSpanContextValid, type SpanContext } from '@opentelemetry/api';
 
 /** Which kind of lineage entity a handle refers to. */
 export type HandleKind = 'run' | 'model_invocation' | 'retrieval' | 'tool_call' | 'output' | 'datasource';
@@ -37,10 +37,13 @@ export class RecordedHandle implements LineageHandle {
 export function isLineageHandle(value: unknown): value is LineageHandle {
   if (typeof value !== 'object' || value === null) return false;
   const ctx = (value as { spanContext?: unknown }).spanContext;
+  // A valid span context only: the SDK's own detached handle (all-zero ids) or a forged one
+  // would become a link the exporter rejects, taking the whole span with it.
   return (
     typeof ctx === 'object' &&
     ctx !== null &&
     typeof (ctx as SpanContext).traceId === 'string' &&
-    typeof (ctx as SpanContext).spanId === 'string'
+    typeof (ctx as SpanContext).spanId === 'string' &&
+    isSpanContextValid(ctx as SpanContext)
   );
 }

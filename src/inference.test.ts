@@ -47,16 +47,18 @@ describe('scanMessages', () => {
 });
 
 describe('inferConsumedLinks', () => {
+  // Artifact hashes as recorded: lowercase hex SHA-256 (anything else is not put on a link).
+  const [H1, H2, H3, H4] = ['1', '2', '3', '4'].map((d) => d.repeat(64)) as [string, string, string, string];
   it('matches by tool-call id or by verbatim text of at least MIN_MATCH_CHARS, once per artifact', () => {
     const long = 'x'.repeat(MIN_MATCH_CHARS);
     const scan = scanMessages([{ role: 'tool', tool_call_id: 'c9', content: `before ${long} after 42` }]);
     const links = inferConsumedLinks(
       [
-        tracked('0000000000000001', 'h1', long),
-        tracked('0000000000000002', 'h2', '42'), // too short to match by text
-        tracked('0000000000000003', 'h3', undefined, ['c9']),
-        tracked('0000000000000001', 'h1', long), // duplicate
-        tracked('0000000000000004', 'h4', 'not in the prompt at all'),
+        tracked('0000000000000001', H1, long),
+        tracked('0000000000000002', H2, '42'), // too short to match by text
+        tracked('0000000000000003', H3, undefined, ['c9']),
+        tracked('0000000000000001', H1, long), // duplicate
+        tracked('0000000000000004', H4, 'not in the prompt at all'),
       ],
       scan,
     );
@@ -65,7 +67,7 @@ describe('inferConsumedLinks', () => {
         '0000000000000001',
         {
           'lineage.link.type': 'consumed',
-          'lineage.link.entity.sha256': 'h1',
+          'lineage.link.entity.sha256': H1,
           'lineage.link.inferred': true,
         },
       ],
@@ -73,7 +75,7 @@ describe('inferConsumedLinks', () => {
         '0000000000000003',
         {
           'lineage.link.type': 'consumed',
-          'lineage.link.entity.sha256': 'h3',
+          'lineage.link.entity.sha256': H3,
           'lineage.link.inferred': true,
         },
       ],

@@ -5,6 +5,7 @@ import {
   ATTR_LINEAGE_LINK_TYPE,
 } from '../semconv/index.js';
 import { isLineageHandle } from './handles.js';
+import { isSha256Hex } from './hashing/sha256.js';
 import type { MessageScan } from './message-scan.js';
 import { reportDrop } from './report.js';
 import type { TrackedArtifact } from './run-state.js';
@@ -50,8 +51,10 @@ export function explicitLinks(inputs: unknown, type: 'consumed' | 'contributed_t
     return [];
   }
   const links: Link[] = [];
+  let read = 0;
   for (const input of inputs) {
-    if (links.length >= MAX_LINKS) {
+    // Bounded reads, not only bounded links: an endless iterable of non-handles must not hang.
+    if (links.length >= MAX_LINKS || ++read > MAX_INPUTS_READ) {
       reportDrop('inputs', `more than ${MAX_LINKS} inputs; the rest are not linked`);
       break;
     }
@@ -72,10 +75,16 @@ export function edgeLink(
   inferred: boolean,
 ): Link {
   const attributes: Attributes = { [ATTR_LINEAGE_LINK_TYPE]: type };
-  if (typeof entitySha256 === 'string') attributes[ATTR_LINEAGE_LINK_ENTITY_SHA256] = entitySha256;
+  // Only a real SHA-256 names the entity: anything else on a forged handle is left out.
+  if (isSha256Hex(entitySha256)) {
+    attributes[ATTR_LINEAGE_LINK_ENTITY_SHA256] = entitySha256;
+  }
   if (inferred) attributes[ATTR_LINEAGE_LINK_INFERRED] = true;
   return { context, attributes };
 }
+
+/** Inputs looked at, at most (non-handles are skipped, so this bounds more than MAX_LINKS). */
+const MAX_INPUTS_READ = 10_000;
 
 function isIterable(value: unknown): value is Iterable<unknown> {
   return (

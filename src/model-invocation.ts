@@ -47,7 +47,7 @@ import { type ModelResponseInfo, parseModelResponse, StreamAccumulator } from '.
 import { describeError, reportDrop, reportFailure } from './report.js';
 import { getRunState, type RunState } from './run-state.js';
 import { isAsyncIterable, observeAsyncIterable } from './stream-observer.js';
-import { markError, runInSpan } from './traced-call.js';
+import { isThenable, markError, quiet, runInSpan } from './traced-call.js';
 
 /** What the SDK records about a model request. Only `provider` and `model` are expected. */
 export interface ModelInvocationRequest {
@@ -157,6 +157,9 @@ class InvocationCall {
     const request: Partial<ModelInvocationRequest> = typeof raw === 'object' && raw !== null ? raw : {};
     if (request !== raw) reportDrop('recordModelInvocation', 'request must be an object');
     this.run = getRunState(parent);
+    // Everything read from the request is read before the span starts: a getter that throws
+    // must not leave a started span behind.
+    this.parse = typeof request.parseResponse === 'function' ? request.parseResponse : parseModelResponse;
     const b = requestAttributes(request, config);
     const operation = b.attributes[ATTR_GEN_AI_OPERATION_NAME] as string;
     const model = b.attributes[ATTR_GEN_AI_REQUEST_MODEL];
@@ -167,7 +170,6 @@ class InvocationCall {
     );
     this.ctx = trace.setSpan(parent, this.span);
     this.handle = new RecordedHandle('model_invocation', this.span.spanContext());
-    this.parse = typeof request.parseResponse === 'function' ? request.parseResponse : parseModelResponse;
     this.scope = {
       handle: this.handle,
       setResponse: (info) => {
@@ -196,7 +198,17 @@ class InvocationCall {
 
   private safeParse(result: unknown): ModelResponseInfo | undefined {
     try {
-      return this.parse(result);
+      const info: unknown = this.parse(result);
+      // parseResponse must answer synchronously; a promise's rejection must not go unhandled.
+      if (isThenable(info)) {
+        quiet(info);
+        reportDrop(
+          'recordModelInvocation',
+          'parseResponse returned a promise; it must return the response info itself',
+        );
+        return undefined;
+      }
+      return info as ModelResponseInfo | undefined;
     } catch (error) {
       reportFailure('parseResponse', error);
       return undefined;
@@ -218,9 +230,9 @@ class InvocationCall {
         }
         acc.add(chunk);
       },
-      onEnd: (error) => {
+      onEnd: (error, failed) => {
         try {
-          if (error === undefined) this.recordResponse({ ...acc.result(), ...this.explicit });
+          if (!failed) this.recordResponse({ ...acc.result(), ...this.explicit });
           else markError(this.span, error);
         } catch (failure) {
           reportFailure('recordModelInvocation stream', failure);
@@ -261,7 +273,7 @@ class InvocationCall {
     try {
       return prepareContent(output, this.config.maxContentBytes);
     } catch (error) {
-      reportDrop('recordModelInvocation', `output hash omitted: ${(error as Error).message}`);
+      reportDrop('recordModelInvocation', `output hash omitted: ${describeError(error)}`);
       return undefined;
     }
   }

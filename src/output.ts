@@ -14,7 +14,7 @@ import { type PreparedContent, prepareContent, truncateUtf8 } from './content.js
 import { isLineageHandle, type LineageHandle, RecordedHandle } from './handles.js';
 import { edgeLink, explicitLinks, MAX_LINKS } from './inference.js';
 import { pseudonymize } from './pseudonym.js';
-import { reportDrop, reportFailure } from './report.js';
+import { describeError, reportDrop, reportFailure } from './report.js';
 import { getRunState } from './run-state.js';
 
 /** Options of {@link recordOutput}. */
@@ -100,7 +100,7 @@ function prepareOutput(content: unknown, maxCopyBytes: number): PreparedContent 
   try {
     return prepareContent(content, maxCopyBytes);
   } catch (error) {
-    reportDrop('recordOutput', `content hash omitted: ${(error as Error).message}`);
+    reportDrop('recordOutput', `content hash omitted: ${describeError(error)}`);
     return undefined;
   }
 }

@@ -85,16 +85,25 @@ function writeTraceparent<C>(ctx: Context, carrier: C, setter: TextMapSetter<C>)
 
 function writeBaggage<C>(ctx: Context, carrier: C, setter: TextMapSetter<C>): void {
   const entries = new Map<string, string>();
-  for (const [key, entry] of propagation.getBaggage(ctx)?.getAllEntries() ?? [])
-    entries.set(key, entry.value);
+  // The run id first: the limits below drop members from the end, never the parent run.
   const runId = getRunState(ctx)?.runId;
   if (runId !== undefined) entries.set(BAGGAGE_LINEAGE_RUN_ID, runId);
+  for (const [key, entry] of propagation.getBaggage(ctx)?.getAllEntries() ?? []) {
+    if (!entries.has(key)) entries.set(key, entry.value);
+  }
   if (entries.size === 0) return;
-  const header = [...entries]
-    .slice(0, MAX_BAGGAGE_ENTRIES)
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-    .join(',');
-  if (header.length <= MAX_BAGGAGE_LENGTH) setter.set(carrier, BAGGAGE, header);
+  // W3C Baggage limits: at most 180 members and 8,192 bytes; members that do not fit are left out.
+  let header = '';
+  let members = 0;
+  for (const [k, v] of entries) {
+    if (members === MAX_BAGGAGE_ENTRIES) break;
+    const member = `${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+    const next = header.length === 0 ? member : `${header},${member}`;
+    if (next.length > MAX_BAGGAGE_LENGTH) continue;
+    header = next;
+    members++;
+  }
+  if (header.length > 0) setter.set(carrier, BAGGAGE, header);
 }
 
 function readTraceparent(ctx: Context, header: string | undefined): Context {

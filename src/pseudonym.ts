@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { PseudonymKey } from './config.js';
+import { keyMaterialBytes, MIN_KEY_BYTES, type PseudonymKey } from './config.js';
+import { isWellFormed } from './hashing/canonical-json.js';
 import { reportFailure, warnOnce } from './report.js';
+import { isThenable, quiet } from './traced-call.js';
 
 /** Prefix of every pseudonym, naming the algorithm so it can change later. */
 export const PSEUDONYM_PREFIX = 'hmac-sha256:';
@@ -16,6 +18,12 @@ export function pseudonymize(identifier: unknown, key: PseudonymKey | undefined)
     warnOnce('pseudonym-type', 'a personal identifier that is not a non-empty string was dropped');
     return undefined;
   }
+  // A lone surrogate has no UTF-8 form: HMAC-ing its U+FFFD stand-in would give two
+  // different identifiers one pseudonym.
+  if (!isWellFormed(identifier)) {
+    warnOnce('pseudonym-ill-formed', 'a personal identifier with a lone surrogate was dropped');
+    return undefined;
+  }
   if (key === undefined) {
     warnOnce(
       'pseudonym-no-key',
@@ -25,8 +33,19 @@ export function pseudonymize(identifier: unknown, key: PseudonymKey | undefined)
   }
   try {
     if (typeof key === 'function') {
-      const material = key(identifier);
-      return material === undefined ? undefined : hmac(material, identifier);
+      const material: unknown = key(identifier);
+      if (material === undefined) return undefined;
+      // A resolver's key gets the same minimum as a static one: a short key makes the
+      // pseudonym reversible by brute force. A promise is no key (its rejection is quieted).
+      if (keyMaterialBytes(material) < MIN_KEY_BYTES) {
+        if (isThenable(material)) quiet(material);
+        warnOnce(
+          'pseudonym-weak-key',
+          `a pseudonymKey resolver returned no key of at least ${MIN_KEY_BYTES} bytes; the identifier was dropped`,
+        );
+        return undefined;
+      }
+      return hmac(material as string | Uint8Array, identifier);
     }
     return cachedHmac(key, identifier);
   } catch (error) {
@@ -45,6 +64,7 @@ function hmac(key: string | Uint8Array, identifier: string): string {
  * changes. Per-subject key resolvers are never cached, so deleting a key takes effect at once.
  */
 const CACHE_LIMIT = 1024;
+const MAX_CACHED_IDENTIFIER = 256;
 let cacheKey: string | Uint8Array | undefined;
 const cache = new Map<string, string>();
 
@@ -56,8 +76,11 @@ function cachedHmac(key: string | Uint8Array, identifier: string): string {
   let pseudonym = cache.get(identifier);
   if (pseudonym === undefined) {
     pseudonym = hmac(key, identifier);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(identifier, pseudonym);
+    // Only identifier-sized strings are kept: a cache of huge ones would pin their memory.
+    if (identifier.length <= MAX_CACHED_IDENTIFIER) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(identifier, pseudonym);
+    }
   }
   return pseudonym;
 }

@@ -10,9 +10,9 @@ import { AttributeBuilder } from './attributes.js';
 import { getConfig } from './config.js';
 import { type DataSourceInput, DataSourceRecorder, optionalHash, queryFingerprint } from './datasource.js';
 import { type LineageHandle, RecordedHandle } from './handles.js';
-import { reportFailure } from './report.js';
+import { reportDrop, reportFailure } from './report.js';
 import { getRunState } from './run-state.js';
-import { runInSpan } from './traced-call.js';
+import { isThenable, quiet, runInSpan } from './traced-call.js';
 
 /** Options of {@link recordRetrieval}. */
 export interface RetrievalOptions<T = unknown> {
@@ -76,20 +76,22 @@ function beginRetrieval<T>(raw: RetrievalOptions<Awaited<T>>) {
   const config = getConfig();
   const options: RetrievalOptions<Awaited<T>> = typeof raw === 'object' && raw !== null ? raw : {};
   const parent = context.active();
+  // Every option is read once, before the span starts: a getter that throws must not leave a
+  // started span behind.
+  const indexVersion = options.indexVersion;
+  const sources = options.sources;
+  const describe = typeof sources === 'function' ? sources : undefined;
   const b = new AttributeBuilder(config.maxAttributeLength)
     .set(ATTR_LINEAGE_SPAN_TYPE, 'retrieval')
     .set(ATTR_GEN_AI_OPERATION_NAME, 'retrieval')
     .string(ATTR_GEN_AI_DATA_SOURCE_ID, options.dataSourceId)
     .string(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, options.query))
-    .string(ATTR_LINEAGE_INDEX_VERSION, options.indexVersion);
+    .string(ATTR_LINEAGE_INDEX_VERSION, indexVersion);
   const dataSourceId = b.attributes[ATTR_GEN_AI_DATA_SOURCE_ID];
   const name = typeof dataSourceId === 'string' ? `retrieval ${dataSourceId}` : 'retrieval';
   const span = config.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: b.attributes }, parent);
-  const recorder = new DataSourceRecorder(span, config, getRunState(parent), {
-    indexVersion: options.indexVersion,
-  });
+  const recorder = new DataSourceRecorder(span, config, getRunState(parent), { indexVersion });
   const scope = sourceScope(new RecordedHandle('retrieval', span.spanContext()), recorder);
-  const describe = typeof options.sources === 'function' ? options.sources : undefined;
   return { span, ctx: trace.setSpan(parent, span), scope, recorder, describe };
 }
 
@@ -104,8 +106,29 @@ function addDescribed<T>(
   result: T,
 ): void {
   try {
-    for (const source of describe(result)) recorder.add(source);
+    const described = describe(result);
+    if (isThenable(described)) {
+      // sources() must answer synchronously; its promise's rejection must not go unhandled.
+      quiet(described);
+      reportDrop('recordRetrieval', 'sources() returned a promise; it must return the sources themselves');
+      return;
+    }
+    let read = 0;
+    for (const source of described) {
+      // An endless iterable must not hang the host: read a bounded number, count the rest as cut.
+      if (++read > MAX_DESCRIBED_SOURCES) {
+        reportDrop(
+          'recordRetrieval',
+          `sources() gave more than ${MAX_DESCRIBED_SOURCES}; the rest were not read`,
+        );
+        break;
+      }
+      recorder.add(source);
+    }
   } catch (error) {
     reportFailure('recordRetrieval sources()', error);
   }
 }
+
+/** Sources read from one `sources()` answer at most (far above `maxSourcesPerSpan`, which counts drops). */
+const MAX_DESCRIBED_SOURCES = 100_000;

@@ -1,5 +1,7 @@
 import {
   type Attributes,
+  type Baggage,
+  type BaggageEntry,
   type Context,
   context,
   INVALID_SPAN_CONTEXT,
@@ -155,14 +157,27 @@ export function beginRunSpan(rawOptions: RunOptions, parent: Context, tracer?: T
   const spanContext = span.spanContext();
   const runId = spanContext.traceId;
   const state = new RunState(runId, spanContext, config.maxTrackedArtifacts, origin.parentRunId);
-  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage()).setEntry(
-    BAGGAGE_LINEAGE_RUN_ID,
-    {
-      value: runId,
-    },
-  );
+  const baggage = withRunId(propagation.getBaggage(parent), runId);
   const ctx = setRunState(propagation.setBaggage(trace.setSpan(parent, span), baggage), state);
   return { span, ctx, state, handle: new RunHandleImpl(spanContext, runId, origin.parentRunId) };
+}
+
+/**
+ * The caller's baggage with `lineage.run.id` set, as its FIRST member: propagators keep the
+ * first 180 members and 8,192 bytes, so a full upstream baggage must not push the run id out
+ * (a sub-agent would lose its parent run). A baggage that cannot be read is left out.
+ */
+function withRunId(existing: Baggage | undefined, runId: string): Baggage {
+  const entries: Record<string, BaggageEntry> = { [BAGGAGE_LINEAGE_RUN_ID]: { value: runId } };
+  try {
+    for (const [key, entry] of existing?.getAllEntries() ?? []) {
+      if (key !== BAGGAGE_LINEAGE_RUN_ID) entries[key] = entry;
+    }
+  } catch (error) {
+    reportFailure('startRun: reading the caller baggage', error);
+    return propagation.createBaggage({ [BAGGAGE_LINEAGE_RUN_ID]: { value: runId } });
+  }
+  return propagation.createBaggage(entries);
 }
 
 function asOptions(options: unknown): Partial<Record<keyof RunOptions, unknown>> {

@@ -4,8 +4,12 @@ import { reportFailure } from './report.js';
 export interface StreamObserver {
   /** Each chunk, in order, before the consumer sees it. */
   readonly onChunk: (chunk: unknown) => void;
-  /** Once: the stream finished (`error` when it failed, nothing when done or abandoned). */
-  readonly onEnd: (error?: unknown) => void;
+  /**
+   * Once: the stream finished. `failed` is true when it failed, with whatever it failed with
+   * in `error` (which may be `undefined`: a stream can reject with nothing); false when it
+   * was done or abandoned.
+   */
+  readonly onEnd: (error: unknown, failed: boolean) => void;
 }
 
 /** True for async iterables that are not strings or byte arrays. */
@@ -26,18 +30,19 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
  */
 export function observeAsyncIterable(stream: AsyncIterable<unknown>, observer: StreamObserver): boolean {
   const original = stream[Symbol.asyncIterator];
-  let ended = false;
-  const end = (error?: unknown) => {
-    if (ended) return;
-    ended = true;
-    safely(() => observer.onEnd(error));
-  };
+  const end = onceEnd(observer);
   try {
     Object.defineProperty(stream, Symbol.asyncIterator, {
       configurable: true,
       writable: true,
       value: function observedIterator(this: unknown) {
-        const inner = original.call(this === undefined ? stream : this);
+        let inner: AsyncIterator<unknown>;
+        try {
+          inner = original.call(this === undefined ? stream : this);
+        } catch (error) {
+          end(error, true);
+          throw error;
+        }
         return wrapIterator(inner, observer, end);
       },
     });
@@ -48,38 +53,57 @@ export function observeAsyncIterable(stream: AsyncIterable<unknown>, observer: S
   }
 }
 
+/** The observer's `onEnd`, called at most once and never throwing (also used by the OpenAI instrumentation). */
+export function onceEnd(observer: StreamObserver): (error: unknown, failed: boolean) => void {
+  let ended = false;
+  return (error, failed) => {
+    if (ended) return;
+    ended = true;
+    safely(() => observer.onEnd(error, failed));
+  };
+}
+
 /** Wraps one iterator so every chunk and its end are reported (also used by the OpenAI instrumentation). */
 export function wrapIterator(
   inner: AsyncIterator<unknown>,
   observer: StreamObserver,
-  end: (error?: unknown) => void,
+  end: (error: unknown, failed: boolean) => void,
 ): AsyncIterableIterator<unknown> {
   const wrapped: AsyncIterableIterator<unknown> = {
-    next: (...args: [] | [unknown]) =>
-      inner.next(...args).then(
-        (step) => {
-          if (step.done) end();
-          else safely(() => observer.onChunk(step.value));
-          return step;
+    next: (...args: [] | [unknown]) => {
+      let step: unknown;
+      try {
+        step = inner.next(...args);
+      } catch (error) {
+        end(error, true);
+        throw error;
+      }
+      // Promise.resolve: `for await` also accepts a plain `{ value, done }` from next().
+      return Promise.resolve(step as Promise<IteratorResult<unknown>>).then(
+        (result) => {
+          if (result?.done) end(undefined, false);
+          else safely(() => observer.onChunk(result?.value));
+          return result;
         },
         (error: unknown) => {
-          end(error);
+          end(error, true);
           throw error;
         },
-      ),
+      );
+    },
+    // Always present, so `break` ends the span even when the source has no return().
+    return: (value?: unknown) => {
+      end(undefined, false);
+      return typeof inner.return === 'function'
+        ? inner.return(value)
+        : Promise.resolve({ done: true, value } as IteratorResult<unknown>);
+    },
     [Symbol.asyncIterator]: () => wrapped,
   };
-  if (typeof inner.return === 'function') {
-    const innerReturn = inner.return.bind(inner);
-    wrapped.return = (value?: unknown) => {
-      end();
-      return innerReturn(value);
-    };
-  }
   if (typeof inner.throw === 'function') {
     const innerThrow = inner.throw.bind(inner);
     wrapped.throw = (error?: unknown) => {
-      end(error);
+      end(error, true);
       return innerThrow(error);
     };
   }

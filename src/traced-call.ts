@@ -1,4 +1,5 @@
 import { type Context, context, type Span, SpanStatusCode } from '@opentelemetry/api';
+import { truncate } from './attributes.js';
 import { reportFailure } from './report.js';
 
 /** What to do when the user's function settles. Both hooks run inside try/catch. */
@@ -74,8 +75,12 @@ export function markError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR });
   try {
     if (error instanceof Error) {
-      span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      // A copy with bounded fields: an exception event of megabytes would make the exporter
+      // reject the whole span.
+      const message = bounded(error.message) ?? '';
+      const stack = bounded(error.stack);
+      span.recordException({ name: bounded(error.name) ?? 'Error', message, ...(stack ? { stack } : {}) });
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
     } else {
       span.setStatus({ code: SpanStatusCode.ERROR, message: safeString(error) });
     }
@@ -103,12 +108,30 @@ export function safeEnd<T>(span: Span, hooks: CallHooks<T>, where: string): void
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+/** Attaches a no-op rejection handler to a promise nobody else will consume (reporting why is the caller's job). */
+export function quiet(value: PromiseLike<unknown>): void {
+  try {
+    value.then(undefined, () => undefined);
+  } catch {
+    // A thenable whose then() throws has nothing to quiet.
+  }
+}
+
+/** Whether the value is a thenable; false (not a throw) when reading `then` throws (a revoked Proxy, a getter). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** Exception texts kept on a span at most (about a screen of stack). */
+const MAX_EXCEPTION_TEXT = 8 * 1024;
+
+function bounded(text: unknown): string | undefined {
+  return typeof text === 'string' ? truncate(text, MAX_EXCEPTION_TEXT) : undefined;
 }
 
 function safeString(value: unknown): string {

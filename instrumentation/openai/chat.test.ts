@@ -80,8 +80,13 @@ describe('chat.completions.create', () => {
     expect(response.bodyUsed).toBe(false);
     const body = (await response.json()) as { object: string };
     expect(body.object).toBe('chat.completion');
-    // Nothing parsed the body, so there is no response to record yet: the span stays open.
+    // Nothing parsed the body, so there is no response to record yet: the span stays open
+    // (until a parse, or until the promise is garbage-collected: hostile-input.test.ts).
     expect(suite.env.spans()).toHaveLength(0);
+    // Settled here, so its span cannot end during a later test: the body is used up, the
+    // parse fails as it would uninstrumented, and the span ends failed.
+    await expect(promise).rejects.toThrow(TypeError);
+    expect(suite.env.spans()).toHaveLength(1);
   });
 
   it('does not start parsing before the caller asks', async () => {

@@ -117,7 +117,8 @@ describe('errors', () => {
       });
       const [span] = suite.env.spans();
       expect(span?.attributes['lineage.input.sha256']).toBeUndefined();
-      expect(span?.attributes['lineage.output.sha256']).toEqual(expect.any(String));
+      // The fake model echoes the lone surrogate: the answer has no UTF-8 form either, so no hash.
+      expect(span?.attributes['lineage.output.sha256']).toBeUndefined();
     } finally {
       warn.mockRestore();
     }

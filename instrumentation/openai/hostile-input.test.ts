@@ -333,7 +333,8 @@ describe('hostile messages (chat.completions.create)', () => {
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
     expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
-    expect(span.attributes[OUTPUT_HASH]).toEqual(expect.any(String));
+    // The fake model echoes it: the answer has no UTF-8 form either, so it is not hashed.
+    expect(span.attributes[OUTPUT_HASH]).toBeUndefined();
   });
 
   it('5,000 nested arrays: no stack overflow thrown at the caller, the same outcome as the plain client', async () => {
@@ -756,7 +757,8 @@ describe('hostile input to responses.create and embeddings.create', () => {
     const span = await onlySpan();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
     expect(span.attributes).not.toHaveProperty([INPUT_HASH]);
-    expect(span.attributes[OUTPUT_HASH]).toEqual(expect.any(String));
+    // The fake model echoes it: the answer has no UTF-8 form either, so it is not hashed.
+    expect(span.attributes[OUTPUT_HASH]).toBeUndefined();
   });
 
   it('responses: a cyclic input item: the same TypeError; no input hash', async () => {

@@ -139,7 +139,7 @@ class PatchedCall extends OpenAiInvocation implements ResultObserver {
         if (this.lastSeen !== undefined) this.lastSeen = performance.now();
         if (acc.add(chunk)) this.firstToken();
       },
-      onEnd: (error) => (error === undefined ? this.succeed(acc.result()) : this.fail(error)),
+      onEnd: (error, failed) => (failed ? this.fail(error) : this.succeed(acc.result())),
     });
     // Not a stream after all (or frozen): record it as a whole response.
     if (!observed) this.succeed(mapResponse(this.api, value));

@@ -2,6 +2,7 @@ import { reportFailure } from '../../src/report.js';
 import {
   isAsyncIterable,
   observeAsyncIterable,
+  onceEnd,
   type StreamObserver,
   wrapIterator,
 } from '../../src/stream-observer.js';
@@ -21,21 +22,18 @@ export function observeStream(stream: unknown, observer: StreamObserver): boolea
   const holder = stream as unknown as { iterator?: unknown };
   const source = Object.hasOwn(holder, 'iterator') ? holder.iterator : undefined;
   if (typeof source !== 'function') return observeAsyncIterable(stream, observer);
-  let ended = false;
-  const end = (error?: unknown) => {
-    if (ended) return;
-    ended = true;
-    try {
-      observer.onEnd(error);
-    } catch (failure) {
-      reportFailure('openai instrumentation: stream end', failure);
-    }
-  };
+  const end = onceEnd(observer);
   const observedIterator = function observedIterator(this: unknown, ...args: unknown[]) {
-    const inner = (source as (...a: unknown[]) => AsyncIterator<unknown>).apply(
-      this === undefined ? stream : this,
-      args,
-    );
+    let inner: AsyncIterator<unknown>;
+    try {
+      inner = (source as (...a: unknown[]) => AsyncIterator<unknown>).apply(
+        this === undefined ? stream : this,
+        args,
+      );
+    } catch (error) {
+      end(error, true);
+      throw error;
+    }
     return wrapIterator(inner, observer, end);
   };
   try {

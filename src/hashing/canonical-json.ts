@@ -252,7 +252,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const HAS_IS_WELL_FORMED =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 
-function isWellFormed(value: string): boolean {
+/** Whether a string has no lone surrogate, i.e. has a UTF-8 form (String.prototype.isWellFormed). */
+export function isWellFormed(value: string): boolean {
   return HAS_IS_WELL_FORMED
     ? (value as string & { isWellFormed(): boolean }).isWellFormed()
     : !LONE_SURROGATE.test(value);

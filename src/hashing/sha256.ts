@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { canonicalize, canonicalizeAsSent } from './canonical-json.js';
+import { canonicalize, canonicalizeAsSent, isWellFormed } from './canonical-json.js';
 
 /** A content digest: lowercase hex SHA-256 and the number of bytes hashed. */
 export interface ContentDigest {
@@ -10,8 +10,14 @@ export interface ContentDigest {
   readonly size: number;
 }
 
-/** Lowercase hex SHA-256 of a string's UTF-8 bytes. */
+/**
+ * Lowercase hex SHA-256 of a string's UTF-8 bytes.
+ * @throws {TypeError} when the string has a lone surrogate: it has no UTF-8 form, and hashing
+ * the U+FFFD an encoder puts in its place would give different texts one hash.
+ */
 export function sha256Text(text: string): string {
+  if (!isWellFormed(text))
+    throw new TypeError('text contains a lone surrogate and has no UTF-8 form; not hashed');
   // One-shot crypto.hash (Node >= 20.12) skips the Hash object: about twice as fast for small inputs.
   return hash('sha256', text, 'hex');
 }
@@ -52,7 +58,8 @@ export function sha256Content(content: unknown): string {
 /**
  * Digest of any content the SDK hashes: text as UTF-8, bytes as-is, anything else as
  * canonical JSON.
- * @throws {CanonicalJsonError} when structured content has no JSON form.
+ * @throws {CanonicalJsonError} when structured content has no JSON form, and a TypeError
+ * for text with a lone surrogate (see {@link sha256Text}).
  */
 export function digestContent(content: unknown): ContentDigest {
   if (typeof content === 'string') {
@@ -61,4 +68,11 @@ export function digestContent(content: unknown): ContentDigest {
   if (content instanceof Uint8Array) return { sha256: sha256Bytes(content), size: content.byteLength };
   const json = canonicalize(content);
   return { sha256: sha256Text(json), size: Buffer.byteLength(json, 'utf8') };
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Whether a value is a lowercase hex SHA-256, the only form the wire contract accepts. */
+export function isSha256Hex(value: unknown): value is string {
+  return typeof value === 'string' && SHA256_HEX.test(value);
 }
