@@ -42,7 +42,10 @@ export class AttributeBuilder {
     return this;
   }
 
-  /** Sets an attribute the SDK computed itself (already valid). */
+  /**
+   * Sets an attribute the SDK computed itself (already valid): hashes, pseudonyms, validated
+   * run ids. Never truncated, since a cut hash or pseudonym would name something else.
+   */
   set(name: string, value: AttributeValue | undefined): this {
     if (value !== undefined) this.attributes[name] = value;
     return this;

@@ -167,8 +167,8 @@ export class DataSourceRecorder {
       .count(ATTR_LINEAGE_CONTENT_SIZE, digest.size)
       .number(ATTR_LINEAGE_RETRIEVAL_SCORE, raw.score)
       .string(ATTR_LINEAGE_INDEX_VERSION, raw.indexVersion ?? this.defaults.indexVersion)
-      .string(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, raw.query))
-      .string(ATTR_LINEAGE_REQUEST_SHA256, optionalHash(contentHash, raw.request));
+      .set(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, raw.query))
+      .set(ATTR_LINEAGE_REQUEST_SHA256, optionalHash(contentHash, raw.request));
     if (this.config.captureContent && digest.text !== undefined) {
       b.set(ATTR_LINEAGE_CONTENT, truncateUtf8(digest.text, this.config.maxCaptureBytes));
     }

@@ -341,11 +341,11 @@ export function addRequestHashes(
 ): AttributeBuilder {
   const prompts = optionalPrompts(request);
   if (prompts !== undefined)
-    b.string(ATTR_LINEAGE_PROMPT_SYSTEM_SHA256, optionalHash(systemPromptHash, prompts));
+    b.set(ATTR_LINEAGE_PROMPT_SYSTEM_SHA256, optionalHash(systemPromptHash, prompts));
   if (request.messages !== undefined)
-    b.string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256JsonAsSent, request.messages));
+    b.set(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256JsonAsSent, request.messages));
   if (request.tools !== undefined)
-    b.string(ATTR_LINEAGE_TOOLS_SHA256, optionalHash(sha256JsonAsSent, request.tools));
+    b.set(ATTR_LINEAGE_TOOLS_SHA256, optionalHash(sha256JsonAsSent, request.tools));
   return b;
 }
 

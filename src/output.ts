@@ -60,7 +60,7 @@ function emitOutput(raw: OutputOptions): LineageHandle {
     .set(ATTR_LINEAGE_SPAN_TYPE, 'output')
     .set(ATTR_LINEAGE_OUTPUT_SHA256, sha256)
     .string(ATTR_LINEAGE_OUTPUT_CHANNEL, options.channel)
-    .string(ATTR_LINEAGE_OUTPUT_RECIPIENT, pseudonymize(options.recipient, config.pseudonymKey));
+    .set(ATTR_LINEAGE_OUTPUT_RECIPIENT, pseudonymize(options.recipient, config.pseudonymKey));
   // Content capture is opt-in: the delivered text itself (truncated), which the exporter
   // encrypts with the recipient's key so erasing the recipient makes it unreadable.
   if (config.captureContent && prepared?.text !== undefined) {

@@ -85,7 +85,7 @@ function beginRetrieval<T>(raw: RetrievalOptions<Awaited<T>>) {
     .set(ATTR_LINEAGE_SPAN_TYPE, 'retrieval')
     .set(ATTR_GEN_AI_OPERATION_NAME, 'retrieval')
     .string(ATTR_GEN_AI_DATA_SOURCE_ID, options.dataSourceId)
-    .string(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, options.query))
+    .set(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, options.query))
     .string(ATTR_LINEAGE_INDEX_VERSION, indexVersion);
   const dataSourceId = b.attributes[ATTR_GEN_AI_DATA_SOURCE_ID];
   const name = typeof dataSourceId === 'string' ? `retrieval ${dataSourceId}` : 'retrieval';

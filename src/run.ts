@@ -139,9 +139,9 @@ export function beginRunSpan(rawOptions: RunOptions, parent: Context, tracer?: T
     .string(ATTR_LINEAGE_AGENT_VERSION, options.agentVersion)
     .string(ATTR_LINEAGE_RUN_ENVIRONMENT, options.environment)
     .string(ATTR_LINEAGE_RUN_TRIGGER, runTrigger(options.trigger, origin))
-    .string(ATTR_LINEAGE_RUN_ACTOR, pseudonymize(options.actor, config.pseudonymKey))
+    .set(ATTR_LINEAGE_RUN_ACTOR, pseudonymize(options.actor, config.pseudonymKey))
     .string(ATTR_GEN_AI_CONVERSATION_ID, options.conversationId)
-    .string(ATTR_LINEAGE_RUN_PARENT_ID, origin.parentRunId);
+    .set(ATTR_LINEAGE_RUN_PARENT_ID, origin.parentRunId);
   const agentName = builder.attributes[ATTR_GEN_AI_AGENT_NAME];
   if (agentName === undefined) reportDrop('startRun', 'agentName missing or not a string');
   const span = (tracer ?? config.tracer).startSpan(

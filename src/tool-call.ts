@@ -107,8 +107,8 @@ function beginToolCall(raw: ToolCallOptions) {
     .string(ATTR_GEN_AI_TOOL_CALL_ID, options.callId)
     .string(ATTR_GEN_AI_TOOL_TYPE, options.type)
     .string(ATTR_LINEAGE_TOOL_VERSION, options.version)
-    .string(ATTR_LINEAGE_TOOL_DEFINITION_SHA256, optionalHash(sha256Json, options.definition))
-    .string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, options.arguments));
+    .set(ATTR_LINEAGE_TOOL_DEFINITION_SHA256, optionalHash(sha256Json, options.definition))
+    .set(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, options.arguments));
   const toolName = b.attributes[ATTR_GEN_AI_TOOL_NAME];
   const name = typeof toolName === 'string' ? `execute_tool ${toolName}` : 'execute_tool';
   const span = config.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: b.attributes }, parent);

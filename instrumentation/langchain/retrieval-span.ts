@@ -29,7 +29,7 @@ export function startRetrievalSpan(start: RetrieverStart, parent: SpanParent, de
     .set(ATTR_LINEAGE_SPAN_TYPE, 'retrieval')
     .set(ATTR_GEN_AI_OPERATION_NAME, 'retrieval')
     .string(ATTR_GEN_AI_DATA_SOURCE_ID, str(start.name) ?? serializedName(start.serialized))
-    .string(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, start.query));
+    .set(ATTR_LINEAGE_QUERY_SHA256, optionalHash(queryFingerprint, start.query));
   const dataSourceId = b.attributes[ATTR_GEN_AI_DATA_SOURCE_ID];
   const span = deps.tracer.startSpan(
     typeof dataSourceId === 'string' ? `retrieval ${dataSourceId}` : 'retrieval',

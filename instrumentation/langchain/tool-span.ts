@@ -39,7 +39,7 @@ export function startToolSpan(start: ToolStart, parent: SpanParent, deps: SpanDe
     .set(ATTR_GEN_AI_OPERATION_NAME, 'execute_tool')
     .string(ATTR_GEN_AI_TOOL_NAME, str(start.name) ?? serializedName(start.serialized))
     .string(ATTR_GEN_AI_TOOL_CALL_ID, toolCallId)
-    .string(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, toolArguments(start.input)));
+    .set(ATTR_LINEAGE_INPUT_SHA256, optionalHash(sha256Json, toolArguments(start.input)));
   const toolName = b.attributes[ATTR_GEN_AI_TOOL_NAME];
   const span = deps.tracer.startSpan(
     typeof toolName === 'string' ? `execute_tool ${toolName}` : 'execute_tool',
