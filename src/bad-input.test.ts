@@ -199,6 +199,22 @@ describe('bad input never crashes the host', () => {
     expect(logged.some((l) => l.includes('getter exploded'))).toBe(true);
   });
 
+  it('records a thrown error bounded, keeping its code as exception.type', async () => {
+    const error = Object.assign(new Error('x'.repeat(1_000_000)), { code: 'ECONNREFUSED' });
+    await expect(
+      recordModelInvocation({ provider: 'p', model: 'failing' }, async () => {
+        throw error;
+      }),
+    ).rejects.toBe(error);
+    const span = tracing.span('chat failing');
+    const event = span.events.find((e) => e.name === 'exception');
+    expect(event?.attributes?.['exception.type']).toBe('ECONNREFUSED');
+    expect(String(event?.attributes?.['exception.message']).length).toBe(8 * 1024);
+    expect(span.status.message?.length).toBe(8 * 1024);
+    // The caller's error itself is untouched.
+    expect(error.message).toHaveLength(1_000_000);
+  });
+
   it('recordRetrieval drops and counts sources it cannot record', async () => {
     for (const bad of NASTY) expect(recordRetrieval(anything(bad), () => 'ok')).toBe('ok');
     tracing.reset();

@@ -55,7 +55,10 @@ export function explicitLinks(inputs: unknown, type: 'consumed' | 'contributed_t
   for (const input of inputs) {
     // Bounded reads, not only bounded links: an endless iterable of non-handles must not hang.
     if (links.length >= MAX_LINKS || ++read > MAX_INPUTS_READ) {
-      reportDrop('inputs', `more than ${MAX_LINKS} inputs; the rest are not linked`);
+      reportDrop(
+        'inputs',
+        `more than ${MAX_LINKS} handles, or ${MAX_INPUTS_READ} inputs looked at; the rest are not linked`,
+      );
       break;
     }
     if (!isLineageHandle(input)) {

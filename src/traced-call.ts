@@ -79,7 +79,14 @@ export function markError(span: Span, error: unknown): void {
       // reject the whole span.
       const message = bounded(error.message) ?? '';
       const stack = bounded(error.stack);
-      span.recordException({ name: bounded(error.name) ?? 'Error', message, ...(stack ? { stack } : {}) });
+      // `code` (e.g. ECONNREFUSED) is what the OTel SDK records as exception.type when present.
+      const code: unknown = (error as { code?: unknown }).code;
+      span.recordException({
+        name: bounded(error.name) ?? 'Error',
+        message,
+        ...(stack ? { stack } : {}),
+        ...(typeof code === 'string' ? { code: bounded(code) } : typeof code === 'number' ? { code } : {}),
+      });
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     } else {
       span.setStatus({ code: SpanStatusCode.ERROR, message: safeString(error) });
