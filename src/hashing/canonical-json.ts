@@ -52,7 +52,7 @@ export function canonicalizeAsSent(value: unknown): string {
 }
 
 /** What JSON.stringify leaves out of an object and writes as `null` in an array. */
-function isUnsendable(value: unknown): boolean {
+export function isUnsendable(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
@@ -142,7 +142,7 @@ function serialiseRecord(record: Record<string, unknown>, ancestors: object[], s
  * the `<` operator on strings compare. Messages have a few keys, where an insertion sort
  * is several times faster than the generic sort.
  */
-function sortKeys(keys: string[]): void {
+export function sortKeys(keys: string[]): void {
   if (keys.length > 8) {
     keys.sort();
     return;

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
+import { canonicalDigest } from './canonical-bytes.js';
 import { canonicalize, canonicalizeAsSent, isWellFormed } from './canonical-json.js';
 
 /** A content digest: lowercase hex SHA-256 and the number of bytes hashed. */
@@ -32,7 +33,7 @@ export function sha256Bytes(bytes: Uint8Array): string {
  * @throws {CanonicalJsonError} when the value has no JSON form.
  */
 export function sha256Json(value: unknown): string {
-  return sha256Text(canonicalize(value));
+  return canonicalDigest(value, false)?.sha256 ?? sha256Text(canonicalize(value));
 }
 
 /**
@@ -42,7 +43,7 @@ export function sha256Json(value: unknown): string {
  * @throws {CanonicalJsonError} when the value has no JSON form even so (cycles, BigInt, lone surrogates).
  */
 export function sha256JsonAsSent(value: unknown): string {
-  return sha256Text(canonicalizeAsSent(value));
+  return canonicalDigest(value, true)?.sha256 ?? sha256Text(canonicalizeAsSent(value));
 }
 
 /**
@@ -66,6 +67,8 @@ export function digestContent(content: unknown): ContentDigest {
     return { sha256: sha256Text(content), size: Buffer.byteLength(content, 'utf8') };
   }
   if (content instanceof Uint8Array) return { sha256: sha256Bytes(content), size: content.byteLength };
+  const digest = canonicalDigest(content, false);
+  if (digest !== undefined) return digest;
   const json = canonicalize(content);
   return { sha256: sha256Text(json), size: Buffer.byteLength(json, 'utf8') };
 }
