@@ -29,7 +29,7 @@
       (then
         (i32.store8 offset=1 (local.get $dst) (local.get $short))
         (return (i32.add (local.get $dst) (i32.const 2)))))
-    ;; "u000" little-endian, then the low hex digit over the last zero (the high one is 0 or 1).
+    ;; "u000" (one i32 store, little-endian), then both hex digits: the high one over its last "0".
     (i32.store offset=1 (local.get $dst) (i32.const 0x30303075))
     (i32.store8 offset=4 (local.get $dst) (i32.load8_u offset=32 (i32.shr_u (local.get $c) (i32.const 4))))
     (i32.store8 offset=5 (local.get $dst) (i32.load8_u offset=32 (i32.and (local.get $c) (i32.const 15))))
